@@ -1,0 +1,15 @@
+//! # ratio-auth
+//!
+//! Sign users in to the [Ratio](https://ratio.me) on-ramp API from a web dapp: wallet signing
+//! through any EIP-1193 provider, SMS and email OTP, each step's session JWT chained into the
+//! next, and the *new wallet for an existing user* path (409 on the phone, then SMS-first,
+//! email, and `cryptoWallet:addToUser`) taken on its own.
+//!
+//! The crate is split the way the work is split:
+//! - [`eip191`]: `personal_sign` hashing, signer recovery, EIP-55 addresses.
+//!
+//! Nothing in here performs IO except the browser driver, which exists only on `wasm32`.
+
+#![forbid(unsafe_code)]
+
+pub mod eip191;
