@@ -7,9 +7,15 @@
 //!
 //! The crate is split the way the work is split:
 //! - [`eip191`]: `personal_sign` hashing, signer recovery, EIP-55 addresses.
+//! - [`jwt`]: read-only session JWT decoding (factors, expiry); no verification.
+//! - [`backoff`]: exponential back-off with full jitter, `Retry-After` honoured; sans-IO.
+//! - [`secret`]: [`secret::Secret`], a string whose `Debug`/`Display` never show it.
 //!
 //! Nothing in here performs IO except the browser driver, which exists only on `wasm32`.
 
 #![forbid(unsafe_code)]
 
 pub mod eip191;
+pub mod jwt;
+pub mod backoff;
+pub mod secret;
