@@ -1,0 +1,127 @@
+//! Running the app on a socket: start, address, graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::routes::router;
+use crate::state::AppState;
+
+/// Why a sandbox could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// A configuration value is unusable.
+    Config(String),
+    /// The seed users could not be read or created.
+    Seed(String),
+    /// The address could not be bound.
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Config(m) => write!(f, "bad configuration: {m}"),
+            StartError::Seed(m) => write!(f, "bad seed: {m}"),
+            StartError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Bind { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server too (without waiting).
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// How long `shutdown` waits for requests in flight.
+const DRAIN: Duration = Duration::from_secs(5);
+
+impl Sandbox {
+    /// Binds `config.addr`, starts serving in a background task and returns at once.
+    pub async fn start(config: Config) -> Result<Sandbox, StartError> {
+        let addr = config.addr;
+        let state = AppState::new(config)?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let app = router(state.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    // Either an explicit stop or the handle being dropped ends the server.
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Sandbox {
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://HOST:PORT` of the bound socket (IPv6 hosts in brackets).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The live state: clock, config, and helpers such as [`AppState::create_user`].
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Shortcut for `state().clock()`.
+    pub fn clock(&self) -> &crate::Clock {
+        self.state.clock()
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to 5 s), then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(DRAIN, task).await.is_err() {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
