@@ -1,0 +1,1702 @@
+//! The Ratio auth API as data: endpoints, request and response bodies, Ratio's error body and
+//! codes, and the exact HTTP requests to send. No IO: a driver (the flow engine's, the browser's
+//! low-level `auth.api.*` calls, a test) sends an [`HttpRequest`] however it likes and hands back
+//! an [`HttpResponse`].
+//!
+//! Contract: `ratio-api.md` (and the OpenAPI schemas it points to).
+//!
+//! - **Tolerant reading**: unknown fields are ignored, optional fields may be missing or `null`,
+//!   `walletNetwork` (`ETHEREUM`/`POLYGON`) is accepted for `walletType`, a `userMask` may carry
+//!   `emailMask` or the older `preferredMfaMethod`, `phoneMask`/`emailMask` of a send response
+//!   may be missing, unknown error codes become [`ErrorCode::Other`].
+//! - **Strict writing**: camelCase exactly as the spec, `walletType` is always `"EVM"` (the type
+//!   cannot hold anything else), addresses are written EIP-55.
+//! - **No leaks**: session JWTs, OTPs and client secrets are [`Secret`]s; the types holding them
+//!   have no `Serialize`, and the `Debug` of [`HttpRequest`]/[`HttpResponse`] masks the headers and
+//!   body fields that carry them.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::eip191::Address;
+use crate::secret::Secret;
+
+// ---------------------------------------------------------------------------------------------
+// Header names
+// ---------------------------------------------------------------------------------------------
+
+pub const HEADER_CONTENT_TYPE: &str = "Content-Type";
+pub const HEADER_ACCEPT: &str = "Accept";
+pub const HEADER_AUTHORIZATION: &str = "Authorization";
+pub const HEADER_CLIENT_ID: &str = "ratio-client-id";
+pub const HEADER_CLIENT_SECRET: &str = "ratio-client-secret";
+pub const HEADER_CLIENT_SESSION_ID: &str = "ratio-client-session-id";
+pub const HEADER_DEVICE_FINGERPRINT: &str = "ratio-device-fingerprint";
+/// Response header: the client must use this JWT from now on.
+pub const HEADER_AUTHENTICATION_REFRESH: &str = "ratio-authentication-refresh";
+/// Response header of a 429: seconds or an HTTP-date.
+pub const HEADER_RETRY_AFTER: &str = "Retry-After";
+pub const JSON: &str = "application/json";
+
+/// Header names whose values are never shown by `Debug`.
+const SECRET_HEADERS: [&str; 4] = [
+    HEADER_AUTHORIZATION,
+    HEADER_CLIENT_SECRET,
+    HEADER_CLIENT_SESSION_ID,
+    HEADER_AUTHENTICATION_REFRESH,
+];
+/// JSON body fields whose values are never shown by `Debug`.
+const SECRET_FIELDS: [&str; 3] = ["otp", "sessionJwt", "clientSecret"];
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints
+// ---------------------------------------------------------------------------------------------
+
+/// HTTP method of an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Every endpoint of `ratio-api.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Endpoint {
+    /// `POST /v1/auth/cryptoWallet:start`
+    WalletStart,
+    /// `POST /v1/auth/cryptoWallet:authenticate`
+    WalletAuthenticate,
+    /// `POST /v1/auth/cryptoWallet:addToUser`
+    WalletAddToUser,
+    /// `POST /v1/auth/otp/sms:send`
+    SmsSend,
+    /// `POST /v1/auth/otp/sms:authenticate`
+    SmsAuthenticate,
+    /// `POST /v1/auth/otp/email:send`
+    EmailSend,
+    /// `POST /v1/auth/otp/email:authenticate`
+    EmailAuthenticate,
+    /// `POST /v1/users`
+    CreateUser,
+    /// `GET /v1/users/{userId}`
+    GetUser,
+    /// `POST /v1/client/sessions` (backend only: needs id/secret)
+    CreateClientSession,
+    /// `GET /v1/client/sessions/{sessionId}`
+    GetClientSession,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 11] = [
+        Endpoint::WalletStart,
+        Endpoint::WalletAuthenticate,
+        Endpoint::WalletAddToUser,
+        Endpoint::SmsSend,
+        Endpoint::SmsAuthenticate,
+        Endpoint::EmailSend,
+        Endpoint::EmailAuthenticate,
+        Endpoint::CreateUser,
+        Endpoint::GetUser,
+        Endpoint::CreateClientSession,
+        Endpoint::GetClientSession,
+    ];
+
+    /// The path, or for `GetUser`/`GetClientSession` the path template with `{userId}` /
+    /// `{sessionId}` (the request types fill it in).
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::WalletStart => "/v1/auth/cryptoWallet:start",
+            Endpoint::WalletAuthenticate => "/v1/auth/cryptoWallet:authenticate",
+            Endpoint::WalletAddToUser => "/v1/auth/cryptoWallet:addToUser",
+            Endpoint::SmsSend => "/v1/auth/otp/sms:send",
+            Endpoint::SmsAuthenticate => "/v1/auth/otp/sms:authenticate",
+            Endpoint::EmailSend => "/v1/auth/otp/email:send",
+            Endpoint::EmailAuthenticate => "/v1/auth/otp/email:authenticate",
+            Endpoint::CreateUser => "/v1/users",
+            Endpoint::GetUser => "/v1/users/{userId}",
+            Endpoint::CreateClientSession => "/v1/client/sessions",
+            Endpoint::GetClientSession => "/v1/client/sessions/{sessionId}",
+        }
+    }
+
+    pub fn method(self) -> Method {
+        match self {
+            Endpoint::GetUser | Endpoint::GetClientSession => Method::Get,
+            _ => Method::Post,
+        }
+    }
+
+    /// camelCase name, the same as the serde form (`"walletStart"`, `"smsSend"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::WalletStart => "walletStart",
+            Endpoint::WalletAuthenticate => "walletAuthenticate",
+            Endpoint::WalletAddToUser => "walletAddToUser",
+            Endpoint::SmsSend => "smsSend",
+            Endpoint::SmsAuthenticate => "smsAuthenticate",
+            Endpoint::EmailSend => "emailSend",
+            Endpoint::EmailAuthenticate => "emailAuthenticate",
+            Endpoint::CreateUser => "createUser",
+            Endpoint::GetUser => "getUser",
+            Endpoint::CreateClientSession => "createClientSession",
+            Endpoint::GetClientSession => "getClientSession",
+        }
+    }
+
+    /// Which endpoint a method and path (without query string) address, e.g. for a test server's
+    /// router. `GetUser`/`GetClientSession` match any single non-empty path segment as the id.
+    pub fn from_request(method: Method, path: &str) -> Option<Endpoint> {
+        let path = path.split('?').next().unwrap_or(path);
+        Endpoint::ALL.into_iter().find(|e| {
+            if e.method() != method {
+                return false;
+            }
+            match e.path().split_once('{') {
+                None => e.path() == path,
+                Some((prefix, _)) => path
+                    .strip_prefix(prefix)
+                    .is_some_and(|id| !id.is_empty() && !id.contains('/')),
+            }
+        })
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method(), self.path())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error body and codes
+// ---------------------------------------------------------------------------------------------
+
+/// Ratio's error `code`: every code of `ratio-api.md`, and [`ErrorCode::Other`] for the rest.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    InvalidBody,
+    /// Any `MISSING_*` code; holds the whole code, e.g. `"MISSING_WALLET_ADDRESS"`.
+    Missing(String),
+    InvalidWalletAddress,
+    InvalidWalletType,
+    InvalidPhone,
+    InvalidEmail,
+    InvalidSignature,
+    InvalidOtp,
+    InvalidClientSecret,
+    InvalidJwt,
+    ExpiredJwt,
+    MfaRequired,
+    AlreadyExistsPhone,
+    AlreadyExistsEmail,
+    AlreadyExistsWalletAddress,
+    TooManyRequests,
+    /// A code this SDK does not know, as sent.
+    Other(String),
+}
+
+impl ErrorCode {
+    /// Never fails: unknown codes become [`ErrorCode::Other`].
+    pub fn parse(code: &str) -> ErrorCode {
+        match code {
+            "INVALID_BODY" => ErrorCode::InvalidBody,
+            "INVALID_WALLET_ADDRESS" => ErrorCode::InvalidWalletAddress,
+            "INVALID_WALLET_TYPE" => ErrorCode::InvalidWalletType,
+            "INVALID_PHONE" => ErrorCode::InvalidPhone,
+            "INVALID_EMAIL" => ErrorCode::InvalidEmail,
+            "INVALID_SIGNATURE" => ErrorCode::InvalidSignature,
+            "INVALID_OTP" => ErrorCode::InvalidOtp,
+            "INVALID_CLIENT_SECRET" => ErrorCode::InvalidClientSecret,
+            "INVALID_JWT" => ErrorCode::InvalidJwt,
+            "EXPIRED_JWT" => ErrorCode::ExpiredJwt,
+            "MFA_REQUIRED" => ErrorCode::MfaRequired,
+            "ALREADY_EXISTS_PHONE" => ErrorCode::AlreadyExistsPhone,
+            "ALREADY_EXISTS_EMAIL" => ErrorCode::AlreadyExistsEmail,
+            "ALREADY_EXISTS_WALLET_ADDRESS" => ErrorCode::AlreadyExistsWalletAddress,
+            "TOO_MANY_REQUESTS" => ErrorCode::TooManyRequests,
+            other if other.len() > "MISSING_".len() && other.starts_with("MISSING_") => {
+                ErrorCode::Missing(other.to_owned())
+            }
+            other => ErrorCode::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::InvalidBody => "INVALID_BODY",
+            ErrorCode::Missing(code) | ErrorCode::Other(code) => code,
+            ErrorCode::InvalidWalletAddress => "INVALID_WALLET_ADDRESS",
+            ErrorCode::InvalidWalletType => "INVALID_WALLET_TYPE",
+            ErrorCode::InvalidPhone => "INVALID_PHONE",
+            ErrorCode::InvalidEmail => "INVALID_EMAIL",
+            ErrorCode::InvalidSignature => "INVALID_SIGNATURE",
+            ErrorCode::InvalidOtp => "INVALID_OTP",
+            ErrorCode::InvalidClientSecret => "INVALID_CLIENT_SECRET",
+            ErrorCode::InvalidJwt => "INVALID_JWT",
+            ErrorCode::ExpiredJwt => "EXPIRED_JWT",
+            ErrorCode::MfaRequired => "MFA_REQUIRED",
+            ErrorCode::AlreadyExistsPhone => "ALREADY_EXISTS_PHONE",
+            ErrorCode::AlreadyExistsEmail => "ALREADY_EXISTS_EMAIL",
+            ErrorCode::AlreadyExistsWalletAddress => "ALREADY_EXISTS_WALLET_ADDRESS",
+            ErrorCode::TooManyRequests => "TOO_MANY_REQUESTS",
+        }
+    }
+
+    /// `MISSING_<FIELD>` for a camelCase field name (`"walletAddress"` → `MISSING_WALLET_ADDRESS`).
+    pub fn missing(field: &str) -> ErrorCode {
+        let mut code = String::from("MISSING_");
+        for c in field.chars() {
+            if c.is_ascii_uppercase() {
+                code.push('_');
+            }
+            code.push(c.to_ascii_uppercase());
+        }
+        ErrorCode::parse(&code)
+    }
+}
+
+impl std::str::FromStr for ErrorCode {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(ErrorCode::parse(s))
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(ErrorCode::parse(&s))
+    }
+}
+
+/// Ratio's error body, for every 4xx/5xx: `{createTime, message, code, data?}`.
+/// Reading tolerates any missing field; writing skips absent ones.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<ErrorCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+impl ErrorBody {
+    /// Reads an error body; `None` when the body is not a JSON object (an HTML 502 page, …).
+    pub fn read(body: &str) -> Option<ErrorBody> {
+        match serde_json::from_str::<serde_json::Value>(body) {
+            Ok(value @ serde_json::Value::Object(_)) => serde_json::from_value(value).ok(),
+            _ => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared body types
+// ---------------------------------------------------------------------------------------------
+
+/// `walletType`. Only `"EVM"` is ever written; `"ETHEREUM"` and `"POLYGON"` (the pre-2023
+/// `walletNetwork` values) are read as EVM too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum WalletType {
+    #[default]
+    Evm,
+}
+
+impl WalletType {
+    pub fn as_str(self) -> &'static str {
+        "EVM"
+    }
+
+    /// `EVM`, `ETHEREUM` or `POLYGON`, any case.
+    pub fn parse(s: &str) -> Option<WalletType> {
+        ["EVM", "ETHEREUM", "POLYGON"]
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(s.trim()))
+            .then_some(WalletType::Evm)
+    }
+}
+
+impl Serialize for WalletType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WalletType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        WalletType::parse(&s).ok_or_else(|| serde::de::Error::custom("unsupported wallet type"))
+    }
+}
+
+/// `preferredMfaMethod` of older `userMask`s.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MfaMethod {
+    OtpSms,
+    Totp,
+    Other(String),
+}
+
+impl MfaMethod {
+    pub fn as_str(&self) -> &str {
+        match self {
+            MfaMethod::OtpSms => "OTP_SMS",
+            MfaMethod::Totp => "TOTP",
+            MfaMethod::Other(s) => s,
+        }
+    }
+}
+
+impl Serialize for MfaMethod {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MfaMethod {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(match s.as_ref() {
+            "OTP_SMS" => MfaMethod::OtpSms,
+            "TOTP" => MfaMethod::Totp,
+            other => MfaMethod::Other(other.to_owned()),
+        })
+    }
+}
+
+/// `userMask`: present in an authenticate response when Ratio knows the user. Every field is
+/// optional when reading (`emailMask` and `preferredMfaMethod` are alternatives across versions).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserMask {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<String>,
+    /// Last 4 digits of the user's phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_mask: Option<String>,
+    /// e.g. `"rat…@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_mask: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_mfa_method: Option<MfaMethod>,
+}
+
+/// The `User` schema, read tolerantly (everything optional; nested objects kept as JSON).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occupation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kyc: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connected_bank_accounts: Option<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<Vec<String>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests and responses, one pair per endpoint
+// ---------------------------------------------------------------------------------------------
+
+/// `cryptoWallet:start` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletStartRequest {
+    pub wallet_address: Address,
+    #[serde(alias = "walletNetwork")]
+    pub wallet_type: WalletType,
+}
+
+impl WalletStartRequest {
+    pub fn new(wallet_address: Address) -> Self {
+        WalletStartRequest {
+            wallet_address,
+            wallet_type: WalletType::Evm,
+        }
+    }
+}
+
+/// `cryptoWallet:start` 200.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletStartResponse {
+    /// `"Signing in with Ratio: <token>"`: sign the whole string.
+    pub challenge: String,
+}
+
+/// `cryptoWallet:authenticate` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletAuthenticateRequest {
+    pub wallet_address: Address,
+    #[serde(alias = "walletNetwork")]
+    pub wallet_type: WalletType,
+    /// `0x` + 130 hex chars.
+    pub signature: String,
+}
+
+impl WalletAuthenticateRequest {
+    pub fn new(wallet_address: Address, signature: impl Into<String>) -> Self {
+        WalletAuthenticateRequest {
+            wallet_address,
+            wallet_type: WalletType::Evm,
+            signature: signature.into(),
+        }
+    }
+}
+
+/// The 200 of every authenticate endpoint. **No `userMask` after a wallet authenticate means
+/// Ratio sees a brand-new user.** No `Serialize`: it holds the session JWT.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthResponse {
+    pub session_jwt: Secret,
+    #[serde(default)]
+    pub user_mask: Option<UserMask>,
+    #[serde(default)]
+    pub user: Option<User>,
+}
+
+/// `cryptoWallet:addToUser` body (needs a two-factor JWT).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddToUserRequest {
+    pub wallet_address: Address,
+    #[serde(alias = "walletNetwork")]
+    pub wallet_type: WalletType,
+}
+
+impl AddToUserRequest {
+    pub fn new(wallet_address: Address) -> Self {
+        AddToUserRequest {
+            wallet_address,
+            wallet_type: WalletType::Evm,
+        }
+    }
+}
+
+/// A 200 whose body is `{}` (or empty, or an object with fields this SDK does not need).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmptyResponse {}
+
+/// `otp/sms:send` body. `phone_number` is E.164.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsSendRequest {
+    pub phone_number: String,
+}
+
+/// `otp/sms:send` 200.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsSendResponse {
+    pub phone_id: String,
+    /// Last 4 digits; optional in the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_mask: Option<String>,
+}
+
+/// `otp/sms:authenticate` body. No `Serialize`: the OTP is written only by [`ApiCall::body`].
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsAuthenticateRequest {
+    pub phone_id: String,
+    pub otp: Secret,
+}
+
+/// `otp/email:send` body.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailSendRequest {
+    pub email_address: String,
+}
+
+/// `otp/email:send` 200.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailSendResponse {
+    pub email_id: String,
+    /// e.g. `"rat…@example.com"`; required by the spec, tolerated missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_mask: Option<String>,
+}
+
+/// `otp/email:authenticate` body. No `Serialize`: the OTP is written only by [`ApiCall::body`].
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailAuthenticateRequest {
+    pub email_id: String,
+    pub otp: Secret,
+}
+
+/// `POST /v1/users` body (needs a two-factor JWT with SMS among its factors). 201 → [`User`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUserRequest {
+    pub first_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    pub last_name: String,
+    pub email: String,
+    /// ISO 3166 alpha-2.
+    pub country: String,
+    /// E.164.
+    pub phone: String,
+    pub accepted_terms: bool,
+}
+
+/// `GET /v1/users/{id}` (Bearer). No body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GetUserRequest {
+    pub user_id: String,
+}
+
+/// `POST /v1/client/sessions` body (backend only, id/secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateClientSessionRequest {
+    pub signing_address: Address,
+    pub signing_type: WalletType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposit_address: Option<Address>,
+}
+
+/// `GET /v1/client/sessions/{id}` (works once, then 410). No body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GetClientSessionRequest {
+    pub session_id: String,
+}
+
+/// The `ClientSession` schema, read tolerantly. No `Serialize`: it may hold a session JWT.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSession {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub create_time: Option<String>,
+    #[serde(default)]
+    pub update_time: Option<String>,
+    #[serde(default)]
+    pub signing_address: Option<String>,
+    #[serde(default)]
+    pub signing_type: Option<String>,
+    #[serde(default)]
+    pub deposit_address: Option<String>,
+    #[serde(default)]
+    pub deposit_type: Option<String>,
+    #[serde(default)]
+    pub user_mask: Option<UserMask>,
+    #[serde(default)]
+    pub session_jwt: Option<Secret>,
+}
+
+// Manual Debug: phone numbers and email addresses are personal data, not for logs.
+impl fmt::Debug for SmsSendRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmsSendRequest")
+            .field("phone_number", &"***")
+            .finish()
+    }
+}
+
+impl fmt::Debug for EmailSendRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmailSendRequest")
+            .field("email_address", &"***")
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed calls
+// ---------------------------------------------------------------------------------------------
+
+/// One endpoint's request type, tied to its response type. The low-level typed calls and the
+/// flow engine both go through [`ApiCall::to_http`] and [`ApiCall::decode`].
+pub trait ApiCall {
+    const ENDPOINT: Endpoint;
+    type Response: DeserializeOwned;
+
+    /// The concrete path (the template filled in, for GETs).
+    fn path(&self) -> String {
+        Self::ENDPOINT.path().to_owned()
+    }
+
+    /// The exact JSON body, `None` for a GET.
+    fn body(&self) -> Result<Option<String>, ApiError>;
+
+    /// The complete request: method, path, headers (see [`ClientContext::headers`]) and body.
+    fn to_http(
+        &self,
+        client: &ClientContext,
+        bearer: Option<&Secret>,
+    ) -> Result<HttpRequest, ApiError> {
+        let body = self.body()?;
+        Ok(HttpRequest {
+            endpoint: Self::ENDPOINT,
+            method: Self::ENDPOINT.method(),
+            path: self.path(),
+            headers: client.headers(body.is_some(), bearer),
+            body,
+        })
+    }
+
+    /// Reads a response: 2xx → the typed body; otherwise the error with Ratio's body if any.
+    fn decode(response: &HttpResponse) -> Result<Self::Response, ApiError> {
+        decode_response(response)
+    }
+}
+
+fn json_body<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, ApiError> {
+    serde_json::to_string(value)
+        .map(Some)
+        .map_err(|_| ApiError::Encode { endpoint: None })
+}
+
+macro_rules! json_call {
+    ($request:ty, $endpoint:expr, $response:ty) => {
+        impl ApiCall for $request {
+            const ENDPOINT: Endpoint = $endpoint;
+            type Response = $response;
+            fn body(&self) -> Result<Option<String>, ApiError> {
+                json_body(self).map_err(|_| ApiError::Encode {
+                    endpoint: Some(Self::ENDPOINT),
+                })
+            }
+        }
+    };
+}
+
+json_call!(
+    WalletStartRequest,
+    Endpoint::WalletStart,
+    WalletStartResponse
+);
+json_call!(
+    WalletAuthenticateRequest,
+    Endpoint::WalletAuthenticate,
+    AuthResponse
+);
+json_call!(AddToUserRequest, Endpoint::WalletAddToUser, EmptyResponse);
+json_call!(SmsSendRequest, Endpoint::SmsSend, SmsSendResponse);
+json_call!(EmailSendRequest, Endpoint::EmailSend, EmailSendResponse);
+json_call!(CreateUserRequest, Endpoint::CreateUser, User);
+json_call!(
+    CreateClientSessionRequest,
+    Endpoint::CreateClientSession,
+    ClientSession
+);
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SmsAuthenticateWire<'a> {
+    phone_id: &'a str,
+    otp: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EmailAuthenticateWire<'a> {
+    email_id: &'a str,
+    otp: &'a str,
+}
+
+impl ApiCall for SmsAuthenticateRequest {
+    const ENDPOINT: Endpoint = Endpoint::SmsAuthenticate;
+    type Response = AuthResponse;
+    fn body(&self) -> Result<Option<String>, ApiError> {
+        // The one place an SMS OTP is written out.
+        json_body(&SmsAuthenticateWire {
+            phone_id: &self.phone_id,
+            otp: self.otp.expose(),
+        })
+        .map_err(|_| ApiError::Encode {
+            endpoint: Some(Self::ENDPOINT),
+        })
+    }
+}
+
+impl ApiCall for EmailAuthenticateRequest {
+    const ENDPOINT: Endpoint = Endpoint::EmailAuthenticate;
+    type Response = AuthResponse;
+    fn body(&self) -> Result<Option<String>, ApiError> {
+        // The one place an email OTP is written out.
+        json_body(&EmailAuthenticateWire {
+            email_id: &self.email_id,
+            otp: self.otp.expose(),
+        })
+        .map_err(|_| ApiError::Encode {
+            endpoint: Some(Self::ENDPOINT),
+        })
+    }
+}
+
+impl ApiCall for GetUserRequest {
+    const ENDPOINT: Endpoint = Endpoint::GetUser;
+    type Response = User;
+    fn path(&self) -> String {
+        format!("/v1/users/{}", encode_path_segment(&self.user_id))
+    }
+    fn body(&self) -> Result<Option<String>, ApiError> {
+        Ok(None)
+    }
+}
+
+impl ApiCall for GetClientSessionRequest {
+    const ENDPOINT: Endpoint = Endpoint::GetClientSession;
+    type Response = ClientSession;
+    fn path(&self) -> String {
+        format!(
+            "/v1/client/sessions/{}",
+            encode_path_segment(&self.session_id)
+        )
+    }
+    fn body(&self) -> Result<Option<String>, ApiError> {
+        Ok(None)
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, so an id can never add path
+/// segments or a query.
+fn encode_path_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client credentials and request headers
+// ---------------------------------------------------------------------------------------------
+
+/// How requests identify the integrator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// `ratio-client-id` + `ratio-client-secret`. **Never in a production browser bundle**
+    /// (the browser SDK refuses it unless the base URL is loopback or explicitly allowed).
+    ClientSecret {
+        client_id: String,
+        client_secret: Secret,
+    },
+    /// `ratio-client-session-id`: a session the integrator's backend created.
+    ClientSession { session_id: Secret },
+    /// No credential header: the base URL is the integrator's backend proxy, which adds them.
+    Proxy,
+}
+
+/// What every request of one integration carries besides the call itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientContext {
+    pub credentials: Credentials,
+    /// Sent as `ratio-device-fingerprint` (base64 of a JSON object) when set.
+    pub device_fingerprint: Option<String>,
+}
+
+impl Default for ClientContext {
+    fn default() -> Self {
+        ClientContext {
+            credentials: Credentials::Proxy,
+            device_fingerprint: None,
+        }
+    }
+}
+
+impl ClientContext {
+    pub fn new(credentials: Credentials) -> Self {
+        ClientContext {
+            credentials,
+            device_fingerprint: None,
+        }
+    }
+
+    /// The exact headers, in this order: `Content-Type` (only with a body), `Accept`, the
+    /// credential headers, `ratio-device-fingerprint`, `Authorization: Bearer …` (only when a
+    /// token is given).
+    pub fn headers(&self, has_body: bool, bearer: Option<&Secret>) -> Vec<(String, String)> {
+        let mut headers = Vec::with_capacity(6);
+        let mut push = |name: &str, value: &str| headers.push((name.to_owned(), value.to_owned()));
+        if has_body {
+            push(HEADER_CONTENT_TYPE, JSON);
+        }
+        push(HEADER_ACCEPT, JSON);
+        match &self.credentials {
+            Credentials::ClientSecret {
+                client_id,
+                client_secret,
+            } => {
+                push(HEADER_CLIENT_ID, client_id);
+                push(HEADER_CLIENT_SECRET, client_secret.expose());
+            }
+            Credentials::ClientSession { session_id } => {
+                push(HEADER_CLIENT_SESSION_ID, session_id.expose());
+            }
+            Credentials::Proxy => {}
+        }
+        if let Some(fingerprint) = &self.device_fingerprint {
+            push(HEADER_DEVICE_FINGERPRINT, fingerprint);
+        }
+        if let Some(token) = bearer {
+            push(HEADER_AUTHORIZATION, &format!("Bearer {}", token.expose()));
+        }
+        headers
+    }
+
+    /// Why these settings cannot produce valid requests, if they cannot (empty id/secret, or a
+    /// header value with characters HTTP forbids).
+    pub fn problem(&self) -> Option<&'static str> {
+        let bad = |v: &str| v.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0);
+        match &self.credentials {
+            Credentials::ClientSecret {
+                client_id,
+                client_secret,
+            } => {
+                if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
+                    return Some("client id and client secret must not be empty");
+                }
+                if bad(client_id) || bad(client_secret.expose()) {
+                    return Some("client id or client secret contains a line break");
+                }
+            }
+            Credentials::ClientSession { session_id } => {
+                if session_id.expose().trim().is_empty() {
+                    return Some("client session id must not be empty");
+                }
+                if bad(session_id.expose()) {
+                    return Some("client session id contains a line break");
+                }
+            }
+            Credentials::Proxy => {}
+        }
+        match &self.device_fingerprint {
+            Some(fp) if bad(fp) => Some("device fingerprint contains a line break"),
+            _ => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP exchange
+// ---------------------------------------------------------------------------------------------
+
+/// A request exactly as it must be sent; the driver only prefixes the base URL to `path`.
+/// `Debug` masks credential and token headers and OTP fields.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub endpoint: Endpoint,
+    pub method: Method,
+    /// Starts with `/v1`.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl HttpRequest {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_value(&self.headers, name)
+    }
+
+    /// The token after `Authorization: Bearer `, if any. For tests and audits.
+    pub fn bearer(&self) -> Option<&str> {
+        self.header(HEADER_AUTHORIZATION)
+            .and_then(|v| v.strip_prefix("Bearer "))
+    }
+
+    /// The body as JSON (`Null` when there is none or it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        self.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("endpoint", &self.endpoint)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("body", &self.body.as_deref().map(RedactedBody))
+            .finish()
+    }
+}
+
+/// What came back. Drivers fill the two headers the engine reads (see
+/// [`HttpResponse::from_parts`]). `Debug` masks the refresh JWT and any `sessionJwt` in the body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Raw `Retry-After` value.
+    pub retry_after: Option<String>,
+    /// `ratio-authentication-refresh`: use this JWT instead of the one just sent.
+    pub refresh_jwt: Option<Secret>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        HttpResponse {
+            status,
+            retry_after: None,
+            refresh_jwt: None,
+            body: body.into(),
+        }
+    }
+
+    pub fn with_retry_after(mut self, value: impl Into<String>) -> Self {
+        self.retry_after = Some(value.into());
+        self
+    }
+
+    pub fn with_refresh_jwt(mut self, jwt: impl Into<String>) -> Self {
+        self.refresh_jwt = Some(Secret::new(jwt.into()));
+        self
+    }
+
+    /// Builds a response from all headers, keeping the ones the engine reads (names compared
+    /// case-insensitively; empty values ignored).
+    pub fn from_parts<N, V>(
+        status: u16,
+        headers: impl IntoIterator<Item = (N, V)>,
+        body: impl Into<String>,
+    ) -> Self
+    where
+        N: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut response = HttpResponse::new(status, body);
+        for (name, value) in headers {
+            let (name, value) = (name.as_ref(), value.as_ref().trim());
+            if value.is_empty() {
+                continue;
+            }
+            if name.eq_ignore_ascii_case(HEADER_RETRY_AFTER) && response.retry_after.is_none() {
+                response.retry_after = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case(HEADER_AUTHENTICATION_REFRESH)
+                && response.refresh_jwt.is_none()
+            {
+                response.refresh_jwt = Some(Secret::new(value));
+            }
+        }
+        response
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("retry_after", &self.retry_after)
+            .field("refresh_jwt", &self.refresh_jwt)
+            .field("body", &RedactedBody(&self.body))
+            .finish()
+    }
+}
+
+/// The request never got an HTTP response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// The driver's per-request timeout fired.
+    Timeout,
+    /// DNS, connection refused or reset, CORS, TLS… The text is the driver's, for logs.
+    Network(String),
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::Timeout => f.write_str("the request timed out"),
+            TransportError::Network(detail) => write!(f, "network error: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+struct RedactedHeaders<'a>(&'a [(String, String)]);
+
+impl fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        for (name, value) in self.0 {
+            if SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                list.entry(&(name, "***"));
+            } else {
+                list.entry(&(name, value));
+            }
+        }
+        list.finish()
+    }
+}
+
+struct RedactedBody<'a>(&'a str);
+
+impl fmt::Debug for RedactedBody<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::from_str::<serde_json::Value>(self.0) {
+            Ok(mut value) => {
+                redact_json(&mut value);
+                write!(f, "{value}")
+            }
+            // Not JSON (an HTML error page, garbage): could hold anything, show only its size.
+            Err(_) => write!(f, "<{} bytes, not JSON>", self.0.len()),
+        }
+    }
+}
+
+fn redact_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if SECRET_FIELDS.contains(&key.as_str()) {
+                    *v = serde_json::Value::String("***".to_owned());
+                } else {
+                    redact_json(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding responses
+// ---------------------------------------------------------------------------------------------
+
+/// What went wrong with one exchange, as far as the API model can tell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    /// A non-2xx status. `body` is Ratio's error body when the response had one.
+    Status {
+        status: u16,
+        body: Option<ErrorBody>,
+    },
+    /// A 2xx whose body is not what the endpoint returns. `detail` never quotes the body.
+    Malformed { status: u16, detail: String },
+    /// The request could not be encoded (cannot happen with these types; typed anyway).
+    Encode { endpoint: Option<Endpoint> },
+}
+
+impl ApiError {
+    /// Ratio's error code, if the server sent one.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            ApiError::Status {
+                body: Some(ErrorBody { code, .. }),
+                ..
+            } => code.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } | ApiError::Malformed { status, .. } => Some(*status),
+            ApiError::Encode { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Status {
+                status,
+                body: Some(body),
+            } => match &body.code {
+                Some(code) => write!(f, "HTTP {status} {code}"),
+                None => write!(f, "HTTP {status}"),
+            },
+            ApiError::Status { status, body: None } => {
+                write!(f, "HTTP {status} without an error body")
+            }
+            ApiError::Malformed { status, detail } => {
+                write!(f, "unexpected HTTP {status} response body: {detail}")
+            }
+            ApiError::Encode { .. } => f.write_str("the request body could not be encoded"),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Reads a response: a 2xx body as `T` (an empty body reads as `{}`), any other status as
+/// [`ApiError::Status`].
+pub fn decode_response<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, ApiError> {
+    if !response.is_success() {
+        return Err(ApiError::Status {
+            status: response.status,
+            body: ErrorBody::read(&response.body),
+        });
+    }
+    let body = if response.body.trim().is_empty() {
+        "{}"
+    } else {
+        response.body.as_str()
+    };
+    serde_json::from_str(body).map_err(|e| ApiError::Malformed {
+        status: response.status,
+        detail: describe_json_error(&e),
+    })
+}
+
+/// serde_json's messages can quote the offending value (which may be a JWT): keep only the
+/// category, the position, and a missing field's name.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax | Category::Eof => "not valid JSON".to_owned(),
+        Category::Io => "could not be read".to_owned(),
+        Category::Data => {
+            let text = e.to_string();
+            match text
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+            {
+                Some(field) => format!("missing field `{field}`"),
+                None => "JSON of the wrong shape".to_owned(),
+            }
+        }
+    };
+    format!("{what} (line {}, column {})", e.line(), e.column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn addr() -> Address {
+        match Address::parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed") {
+            Ok(a) => a,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn body_json(req: &HttpRequest) -> serde_json::Value {
+        req.json()
+    }
+
+    #[test]
+    fn paths_and_methods() {
+        assert_eq!(Endpoint::WalletStart.path(), "/v1/auth/cryptoWallet:start");
+        assert_eq!(
+            Endpoint::WalletAddToUser.path(),
+            "/v1/auth/cryptoWallet:addToUser"
+        );
+        assert_eq!(
+            Endpoint::SmsAuthenticate.path(),
+            "/v1/auth/otp/sms:authenticate"
+        );
+        assert_eq!(Endpoint::EmailSend.path(), "/v1/auth/otp/email:send");
+        assert_eq!(Endpoint::GetUser.method(), Method::Get);
+        assert_eq!(Endpoint::CreateUser.method(), Method::Post);
+        for e in Endpoint::ALL {
+            let concrete = e
+                .path()
+                .replace("{userId}", "u1")
+                .replace("{sessionId}", "s1");
+            assert_eq!(
+                Endpoint::from_request(e.method(), &concrete),
+                Some(e),
+                "{e}"
+            );
+            assert!(e.path().starts_with("/v1/"));
+        }
+        assert_eq!(
+            Endpoint::from_request(Method::Get, "/v1/auth/otp/sms:send"),
+            None
+        );
+        assert_eq!(Endpoint::from_request(Method::Get, "/v1/users/"), None);
+        assert_eq!(Endpoint::from_request(Method::Get, "/v1/users/a/b"), None);
+        assert_eq!(
+            Endpoint::from_request(Method::Post, "/v1/users?x=1"),
+            Some(Endpoint::CreateUser)
+        );
+        assert_eq!(
+            serde_json::to_value(Endpoint::SmsSend).ok(),
+            Some(json!("smsSend"))
+        );
+    }
+
+    #[test]
+    fn error_codes_round_trip() {
+        let all = [
+            "INVALID_BODY",
+            "MISSING_WALLET_ADDRESS",
+            "INVALID_WALLET_ADDRESS",
+            "INVALID_WALLET_TYPE",
+            "INVALID_PHONE",
+            "INVALID_EMAIL",
+            "INVALID_SIGNATURE",
+            "INVALID_OTP",
+            "INVALID_CLIENT_SECRET",
+            "INVALID_JWT",
+            "EXPIRED_JWT",
+            "MFA_REQUIRED",
+            "ALREADY_EXISTS_PHONE",
+            "ALREADY_EXISTS_EMAIL",
+            "ALREADY_EXISTS_WALLET_ADDRESS",
+            "TOO_MANY_REQUESTS",
+            "SOMETHING_NEW",
+        ];
+        for code in all {
+            let parsed = ErrorCode::parse(code);
+            assert_eq!(parsed.as_str(), code);
+            assert_eq!(parsed.to_string(), code);
+        }
+        assert_eq!(
+            ErrorCode::parse("MISSING_OTP"),
+            ErrorCode::Missing("MISSING_OTP".into())
+        );
+        assert_eq!(
+            ErrorCode::parse("MISSING_"),
+            ErrorCode::Other("MISSING_".into())
+        );
+        assert_eq!(ErrorCode::parse("NOPE"), ErrorCode::Other("NOPE".into()));
+        assert_eq!(
+            ErrorCode::missing("walletAddress").as_str(),
+            "MISSING_WALLET_ADDRESS"
+        );
+        assert_eq!(ErrorCode::parse("INVALID_OTP"), ErrorCode::InvalidOtp);
+    }
+
+    #[test]
+    fn error_body_reading_is_tolerant() {
+        let full = ErrorBody::read(
+            r#"{"createTime":"2024-01-01T00:00:00Z","message":"nope","code":"ALREADY_EXISTS_PHONE","data":{"x":1},"extra":true}"#,
+        );
+        let full = match full {
+            Some(b) => b,
+            None => panic!("not read"),
+        };
+        assert_eq!(full.code, Some(ErrorCode::AlreadyExistsPhone));
+        assert_eq!(full.message, "nope");
+        assert_eq!(full.data, Some(json!({"x": 1})));
+        let bare = ErrorBody::read(r#"{"code":"WHATEVER"}"#);
+        assert_eq!(
+            bare.and_then(|b| b.code),
+            Some(ErrorCode::Other("WHATEVER".into()))
+        );
+        assert_eq!(ErrorBody::read("<html>502 Bad Gateway</html>"), None);
+        assert_eq!(ErrorBody::read("[1,2]"), None);
+        assert_eq!(ErrorBody::read(r#"{"code": 5}"#), None);
+        let written = serde_json::to_value(ErrorBody {
+            create_time: Some("t".into()),
+            message: "m".into(),
+            code: Some(ErrorCode::InvalidOtp),
+            data: None,
+        })
+        .ok();
+        assert_eq!(
+            written,
+            Some(json!({"createTime": "t", "message": "m", "code": "INVALID_OTP"}))
+        );
+    }
+
+    #[test]
+    fn writing_is_strict() {
+        let client = ClientContext::default();
+        let req = WalletStartRequest::new(addr()).to_http(&client, None);
+        let req = match req {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(req.method, Method::Post);
+        assert_eq!(req.path, "/v1/auth/cryptoWallet:start");
+        assert_eq!(
+            req.body.as_deref(),
+            Some(
+                r#"{"walletAddress":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","walletType":"EVM"}"#
+            )
+        );
+        let auth = WalletAuthenticateRequest::new(addr(), "0xabc").to_http(&client, None);
+        assert_eq!(
+            auth.map(|r| body_json(&r)).ok(),
+            Some(
+                json!({"walletAddress": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "walletType": "EVM", "signature": "0xabc"})
+            )
+        );
+        let sms = SmsAuthenticateRequest {
+            phone_id: "p1".into(),
+            otp: Secret::new("123456"),
+        };
+        assert_eq!(
+            sms.body().ok().flatten().as_deref(),
+            Some(r#"{"phoneId":"p1","otp":"123456"}"#)
+        );
+        let email = EmailAuthenticateRequest {
+            email_id: "e1".into(),
+            otp: Secret::new("654321"),
+        };
+        assert_eq!(
+            email.body().ok().flatten().as_deref(),
+            Some(r#"{"emailId":"e1","otp":"654321"}"#)
+        );
+        let send = SmsSendRequest {
+            phone_number: "+15555550100".into(),
+        };
+        assert_eq!(
+            send.body().ok().flatten().as_deref(),
+            Some(r#"{"phoneNumber":"+15555550100"}"#)
+        );
+        let send = EmailSendRequest {
+            email_address: "a@b.co".into(),
+        };
+        assert_eq!(
+            send.body().ok().flatten().as_deref(),
+            Some(r#"{"emailAddress":"a@b.co"}"#)
+        );
+        let add = AddToUserRequest::new(addr());
+        assert_eq!(
+            add.body().ok().flatten().as_deref(),
+            Some(
+                r#"{"walletAddress":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","walletType":"EVM"}"#
+            )
+        );
+        let user = CreateUserRequest {
+            first_name: "Ada".into(),
+            middle_name: None,
+            last_name: "L".into(),
+            email: "a@b.co".into(),
+            country: "US".into(),
+            phone: "+15555550100".into(),
+            accepted_terms: true,
+        };
+        assert_eq!(
+            user.body()
+                .ok()
+                .flatten()
+                .map(|b| serde_json::from_str::<serde_json::Value>(&b).ok()),
+            Some(Some(
+                json!({"firstName":"Ada","lastName":"L","email":"a@b.co","country":"US","phone":"+15555550100","acceptedTerms":true})
+            ))
+        );
+        let session = CreateClientSessionRequest {
+            signing_address: addr(),
+            signing_type: WalletType::Evm,
+            deposit_address: None,
+        };
+        assert_eq!(
+            session.body().ok().flatten().as_deref(),
+            Some(
+                r#"{"signingAddress":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","signingType":"EVM"}"#
+            )
+        );
+    }
+
+    #[test]
+    fn wallet_network_is_read_as_wallet_type() {
+        let old: Result<WalletStartRequest, _> = serde_json::from_value(
+            json!({"walletAddress": "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "walletNetwork": "POLYGON"}),
+        );
+        assert_eq!(old.ok(), Some(WalletStartRequest::new(addr())));
+        let bad: Result<WalletStartRequest, _> = serde_json::from_value(
+            json!({"walletAddress": "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "walletType": "SOLANA"}),
+        );
+        assert!(bad.is_err());
+        assert_eq!(WalletType::parse("ethereum"), Some(WalletType::Evm));
+    }
+
+    #[test]
+    fn headers_for_each_credential_kind() {
+        let secret = ClientContext {
+            credentials: Credentials::ClientSecret {
+                client_id: "id1".into(),
+                client_secret: Secret::new("sec1"),
+            },
+            device_fingerprint: Some("eyJpcCI6IjEifQ==".into()),
+        };
+        let jwt = Secret::new("a.b.c");
+        assert_eq!(
+            secret.headers(true, Some(&jwt)),
+            vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("Accept".to_owned(), "application/json".to_owned()),
+                ("ratio-client-id".to_owned(), "id1".to_owned()),
+                ("ratio-client-secret".to_owned(), "sec1".to_owned()),
+                (
+                    "ratio-device-fingerprint".to_owned(),
+                    "eyJpcCI6IjEifQ==".to_owned()
+                ),
+                ("Authorization".to_owned(), "Bearer a.b.c".to_owned()),
+            ]
+        );
+        let session = ClientContext::new(Credentials::ClientSession {
+            session_id: Secret::new("cs1"),
+        });
+        assert_eq!(
+            session.headers(false, None),
+            vec![
+                ("Accept".to_owned(), "application/json".to_owned()),
+                ("ratio-client-session-id".to_owned(), "cs1".to_owned()),
+            ]
+        );
+        let proxy = ClientContext::default();
+        assert_eq!(proxy.headers(true, None).len(), 2);
+        assert_eq!(proxy.problem(), None);
+        let empty = ClientContext::new(Credentials::ClientSecret {
+            client_id: " ".into(),
+            client_secret: Secret::new("x"),
+        });
+        assert!(empty.problem().is_some());
+        let crlf = ClientContext::new(Credentials::ClientSession {
+            session_id: Secret::new("a\r\nX: y"),
+        });
+        assert!(crlf.problem().is_some());
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let client = ClientContext::new(Credentials::ClientSecret {
+            client_id: "id1".into(),
+            client_secret: Secret::new("topsecret"),
+        });
+        let jwt = Secret::new("eyJhbGciOi.payload.sig");
+        let req = SmsAuthenticateRequest {
+            phone_id: "p1".into(),
+            otp: Secret::new("424242"),
+        }
+        .to_http(&client, Some(&jwt));
+        let req = match req {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(req.bearer(), Some("eyJhbGciOi.payload.sig"));
+        let debug = format!("{req:?}");
+        for secret in ["topsecret", "424242", "eyJhbGciOi"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(debug.contains("p1"));
+        let resp = HttpResponse::new(
+            200,
+            r#"{"sessionJwt":"eyJhbGciOi.payload.sig","userMask":{"phoneMask":"0100"}}"#,
+        )
+        .with_refresh_jwt("eyJhbGciOi.refresh.sig");
+        let debug = format!("{resp:?}");
+        assert!(!debug.contains("eyJhbGciOi"), "{debug}");
+        assert!(debug.contains("0100"));
+        let html = HttpResponse::new(502, "<html>token eyJhbGciOi</html>");
+        assert!(!format!("{html:?}").contains("eyJhbGciOi"));
+        let parsed: Result<AuthResponse, _> = decode_response(&resp);
+        assert!(!format!("{parsed:?}").contains("eyJhbGciOi"));
+        let phone = SmsSendRequest {
+            phone_number: "+15555550100".into(),
+        };
+        assert!(!format!("{phone:?}").contains("5555"));
+    }
+
+    #[test]
+    fn response_headers_are_picked_case_insensitively() {
+        let resp = HttpResponse::from_parts(
+            429,
+            [
+                ("content-type", "application/json"),
+                ("retry-after", " 3 "),
+                ("Ratio-Authentication-Refresh", "x.y.z"),
+            ],
+            "{}",
+        );
+        assert_eq!(resp.retry_after.as_deref(), Some("3"));
+        assert_eq!(resp.refresh_jwt.as_ref().map(|s| s.expose()), Some("x.y.z"));
+        let none = HttpResponse::from_parts(200, Vec::<(String, String)>::new(), "");
+        assert_eq!(none.retry_after, None);
+        assert_eq!(none.refresh_jwt, None);
+    }
+
+    #[test]
+    fn auth_response_reading_is_tolerant() {
+        let with_email: Result<AuthResponse, _> = decode_response(&HttpResponse::new(
+            200,
+            r#"{"sessionJwt":"a.b.c","userMask":{"id":"u1","phoneMask":"0100","emailMask":"rat…@example.com"},"unknown":1}"#,
+        ));
+        let with_email = match with_email {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(with_email.session_jwt.expose(), "a.b.c");
+        let mask = with_email.user_mask.unwrap_or_default();
+        assert_eq!(mask.email_mask.as_deref(), Some("rat…@example.com"));
+        assert_eq!(mask.phone_mask.as_deref(), Some("0100"));
+
+        let older: Result<AuthResponse, _> = decode_response(&HttpResponse::new(
+            200,
+            r#"{"sessionJwt":"a.b.c","userMask":{"id":"u1","preferredMfaMethod":"OTP_SMS"},"user":{"id":"u1","kyc":{"status":"APPROVED"}}}"#,
+        ));
+        let older = older.ok().and_then(|r| r.user_mask);
+        assert_eq!(
+            older.as_ref().and_then(|m| m.preferred_mfa_method.clone()),
+            Some(MfaMethod::OtpSms)
+        );
+        assert_eq!(older.and_then(|m| m.phone_mask), None);
+
+        let new_user: Result<AuthResponse, _> = decode_response(&HttpResponse::new(
+            200,
+            r#"{"sessionJwt":"a.b.c","userMask":null}"#,
+        ));
+        assert_eq!(new_user.ok().map(|r| r.user_mask.is_none()), Some(true));
+
+        let sms: Result<SmsSendResponse, _> =
+            decode_response(&HttpResponse::new(200, r#"{"phoneId":"p1"}"#));
+        assert_eq!(
+            sms.ok(),
+            Some(SmsSendResponse {
+                phone_id: "p1".into(),
+                phone_mask: None
+            })
+        );
+        let empty: Result<EmptyResponse, _> = decode_response(&HttpResponse::new(200, ""));
+        assert_eq!(empty.ok(), Some(EmptyResponse {}));
+        let obj: Result<EmptyResponse, _> =
+            decode_response(&HttpResponse::new(200, r#"{"ok":true}"#));
+        assert!(obj.is_ok());
+    }
+
+    #[test]
+    fn malformed_bodies_are_typed_and_do_not_quote_the_body() {
+        let missing: Result<AuthResponse, _> =
+            decode_response(&HttpResponse::new(200, r#"{"userMask":{}}"#));
+        match missing {
+            Err(ApiError::Malformed {
+                status: 200,
+                detail,
+            }) => assert!(detail.contains("sessionJwt"), "{detail}"),
+            other => panic!("{other:?}"),
+        }
+        let wrong: Result<WalletStartResponse, _> = decode_response(&HttpResponse::new(
+            200,
+            r#"{"challenge":{"secret":"eyJhbGciOi"}}"#,
+        ));
+        match wrong {
+            Err(ApiError::Malformed { detail, .. }) => {
+                assert!(!detail.contains("eyJhbGciOi"), "{detail}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let html: Result<WalletStartResponse, _> =
+            decode_response(&HttpResponse::new(200, "<html>"));
+        assert!(matches!(html, Err(ApiError::Malformed { .. })));
+        let err: Result<WalletStartResponse, _> = decode_response(&HttpResponse::new(
+            409,
+            r#"{"code":"ALREADY_EXISTS_PHONE","message":"m"}"#,
+        ));
+        match err {
+            Err(e) => {
+                assert_eq!(e.code(), Some(&ErrorCode::AlreadyExistsPhone));
+                assert_eq!(e.status(), Some(409));
+            }
+            Ok(_) => panic!("should fail"),
+        }
+        let gateway: Result<WalletStartResponse, _> =
+            decode_response(&HttpResponse::new(502, "<html>"));
+        assert_eq!(
+            gateway.err(),
+            Some(ApiError::Status {
+                status: 502,
+                body: None
+            })
+        );
+    }
+
+    #[test]
+    fn get_paths_are_encoded() {
+        let req = GetUserRequest {
+            user_id: "u/../1?x".into(),
+        }
+        .to_http(&ClientContext::default(), Some(&Secret::new("t")));
+        let req = match req {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(req.path, "/v1/users/u%2F..%2F1%3Fx");
+        assert_eq!(req.method, Method::Get);
+        assert_eq!(req.body, None);
+        assert_eq!(req.header("content-type"), None);
+        assert_eq!(req.bearer(), Some("t"));
+        let session = GetClientSessionRequest {
+            session_id: "abc".into(),
+        }
+        .path();
+        assert_eq!(session, "/v1/client/sessions/abc");
+    }
+}
