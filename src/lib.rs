@@ -10,6 +10,11 @@
 //! - [`jwt`]: read-only session JWT decoding (factors, expiry); no verification.
 //! - [`backoff`]: exponential back-off with full jitter, `Retry-After` honoured; sans-IO.
 //! - [`secret`]: [`secret::Secret`], a string whose `Debug`/`Display` never show it.
+//! - [`api`]: the Ratio API as data: endpoints, request/response bodies, error codes, the exact
+//!   HTTP requests (headers included); tolerant reading, strict writing.
+//! - [`flow`]: the sans-IO sign-in engine running the four flows, with its token ledger.
+//! - `web` (wasm32 only): the browser driver: fetch, the EIP-1193 wallet bridge, EIP-6963
+//!   discovery, JS errors, options, JWT storage, timers.
 //!
 //! Nothing in here performs IO except the browser driver, which exists only on `wasm32`.
 
@@ -19,3 +24,7 @@ pub mod eip191;
 pub mod jwt;
 pub mod backoff;
 pub mod secret;
+pub mod api;
+pub mod flow;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,437 @@
+//! The options of `new RatioAuth({...})`, parsed and checked before anything is sent.
+//!
+//! Rules (issue 4, "Credentials and storage"):
+//! - `baseUrl` is an absolute `http(s)` URL, without credentials, query or fragment.
+//! - `clientSecret` needs `clientId`, and is refused unless `baseUrl`'s host is loopback
+//!   (`localhost`, `127.0.0.1`, `[::1]`) or `dangerouslyAllowClientSecretInBrowser: true`:
+//!   a secret in a production bundle is public.
+//! - `clientSessionId` is the browser-safe alternative (a session minted by the integrator's
+//!   backend); neither means `baseUrl` is the integrator's proxy, which adds the credentials.
+//! - `retry` and `timeoutMs` are bounded, so a typo cannot make a storm of SMS or a hang.
+//! - `storage` is `"memory"` (default) or `"sessionStorage"`; never `localStorage`.
+//!
+//! Unknown options are refused: a misspelt security option must not be silently ignored.
+
+use std::fmt;
+
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::errors::RatioAuthError;
+use super::js::{property, string_property};
+use super::storage::StorageKind;
+use crate::backoff::RetryPolicy;
+use crate::secret::Secret;
+
+/// HTTP timeout when `timeoutMs` is not given.
+pub const DEFAULT_HTTP_TIMEOUT_MS: u32 = 15_000;
+/// Wallet prompt timeout when `timeoutMs` is not given: a person has to read and click.
+pub const DEFAULT_WALLET_TIMEOUT_MS: u32 = 120_000;
+
+/// Accepted `timeoutMs`.
+pub const TIMEOUT_RANGE_MS: (u32, u32) = (100, 600_000);
+/// Accepted `retry.maxAttempts`: retries of an SMS send must stay few.
+pub const MAX_ATTEMPTS_RANGE: (u32, u32) = (1, 10);
+/// Accepted `retry.baseDelayMs`.
+pub const BASE_DELAY_RANGE_MS: (u64, u64) = (0, 60_000);
+/// Accepted `retry.maxDelayMs`.
+pub const MAX_DELAY_RANGE_MS: (u64, u64) = (0, 600_000);
+/// Accepted `retry.maxTotalMs`.
+pub const MAX_TOTAL_RANGE_MS: (u64, u64) = (0, 3_600_000);
+
+/// The options object as JS writes it.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RatioAuthOptions {
+    pub base_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub client_session_id: Option<Secret>,
+    pub dangerously_allow_client_secret_in_browser: Option<bool>,
+    pub device_fingerprint: Option<String>,
+    pub retry: Option<RetryOptions>,
+    pub timeout_ms: Option<f64>,
+    pub storage: Option<String>,
+}
+
+/// `retry` as JS writes it; numbers are checked to be integers in range.
+#[derive(Deserialize, Default, Debug, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryOptions {
+    pub max_attempts: Option<f64>,
+    pub base_delay_ms: Option<f64>,
+    pub max_delay_ms: Option<f64>,
+    pub max_total_ms: Option<f64>,
+}
+
+/// How requests prove which Ratio client they come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// `ratio-client-id` + `ratio-client-secret` (loopback or explicitly allowed only).
+    ClientSecret {
+        client_id: String,
+        client_secret: Secret,
+    },
+    /// `ratio-client-session-id` (+ `ratio-client-id` when given).
+    ClientSession {
+        session_id: Secret,
+        client_id: Option<String>,
+    },
+    /// Nothing: `baseUrl` is the integrator's backend proxy.
+    Proxy,
+}
+
+/// Checked options.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Origin + path prefix, without a trailing `/`: endpoint paths (`/v1/…`) are appended.
+    pub base_url: String,
+    /// Whether `base_url`'s host is `localhost`, `127.0.0.1` or `[::1]`.
+    pub base_url_is_loopback: bool,
+    pub credentials: Credentials,
+    pub device_fingerprint: Option<String>,
+    pub retry: RetryPolicy,
+    /// `timeoutMs` as given.
+    pub timeout_ms: Option<u32>,
+    pub storage: StorageKind,
+}
+
+/// Why options were refused; becomes a `config` [`RatioAuthError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<ConfigError> for RatioAuthError {
+    fn from(error: ConfigError) -> RatioAuthError {
+        RatioAuthError::config(error.0)
+    }
+}
+
+const OPTION_KEYS: &[&str] = &[
+    "baseUrl",
+    "clientId",
+    "clientSecret",
+    "clientSessionId",
+    "dangerouslyAllowClientSecretInBrowser",
+    "deviceFingerprint",
+    "retry",
+    "timeoutMs",
+    "storage",
+];
+const RETRY_KEYS: &[&str] = &["maxAttempts", "baseDelayMs", "maxDelayMs", "maxTotalMs"];
+
+fn refuse_unknown_keys(object: &JsValue, prefix: &str, known: &[&str]) -> Result<(), ConfigError> {
+    let keys = js_sys::Object::keys(object.unchecked_ref::<js_sys::Object>());
+    for key in keys.iter().filter_map(|key| key.as_string()) {
+        if !known.contains(&key.as_str()) {
+            return refuse(format!(
+                "unknown option {prefix}{key:?}; known: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn refuse<T>(message: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError(message.into()))
+}
+
+impl Config {
+    /// Parses and checks the JS options object.
+    pub fn from_js(options: &JsValue) -> Result<Config, ConfigError> {
+        if !options.is_object() {
+            return refuse("RatioAuth options must be an object with at least baseUrl");
+        }
+        // serde-wasm-bindgen reads only the fields it knows, so `deny_unknown_fields` alone
+        // would not see a misspelt key: check the keys first.
+        refuse_unknown_keys(options, "", OPTION_KEYS)?;
+        let retry = property(options, "retry");
+        if retry.is_object() {
+            refuse_unknown_keys(&retry, "retry.", RETRY_KEYS)?;
+        }
+        let parsed: RatioAuthOptions =
+            serde_wasm_bindgen::from_value(options.clone()).map_err(|error| {
+                // serde quotes offending values; never let that be a credential.
+                let mut message = error.to_string();
+                for key in ["clientSecret", "clientSessionId", "deviceFingerprint"] {
+                    if let Some(value) =
+                        string_property(options, key).filter(|value| !value.is_empty())
+                    {
+                        message = message.replace(&value, "***");
+                    }
+                }
+                ConfigError(format!("invalid RatioAuth options: {message}"))
+            })?;
+        Config::validate(parsed)
+    }
+
+    /// Checks parsed options (the rules of the [module docs](self)).
+    pub fn validate(options: RatioAuthOptions) -> Result<Config, ConfigError> {
+        let Some(base_url) = options.base_url else {
+            return refuse("baseUrl is required: Ratio's API, your backend proxy, or the sandbox");
+        };
+        let (base_url, base_url_is_loopback) = check_base_url(&base_url)?;
+
+        let client_id = non_empty("clientId", options.client_id)?;
+        let client_secret = non_empty_secret("clientSecret", options.client_secret)?;
+        let session_id = non_empty_secret("clientSessionId", options.client_session_id)?;
+        let allow_secret = options
+            .dangerously_allow_client_secret_in_browser
+            .unwrap_or(false);
+        let credentials = match (client_id, client_secret, session_id) {
+            (_, Some(_), Some(_)) => {
+                return refuse("give clientSecret or clientSessionId, not both");
+            }
+            (None, Some(_), None) => return refuse("clientSecret needs clientId"),
+            (Some(client_id), Some(client_secret), None) => {
+                if !base_url_is_loopback && !allow_secret {
+                    return refuse(format!(
+                        "clientSecret is refused in the browser for {base_url}: anyone can read it from the \
+                         page. Use a backend proxy or a clientSessionId, or (local development only) a \
+                         loopback baseUrl or dangerouslyAllowClientSecretInBrowser: true"
+                    ));
+                }
+                Credentials::ClientSecret {
+                    client_id,
+                    client_secret,
+                }
+            }
+            (client_id, None, Some(session_id)) => Credentials::ClientSession {
+                session_id,
+                client_id,
+            },
+            (Some(_), None, None) => {
+                return refuse(
+                    "clientId alone is not a credential: add clientSessionId, or use a backend proxy",
+                );
+            }
+            (None, None, None) => Credentials::Proxy,
+        };
+        check_credential_headers(&credentials)?;
+
+        let device_fingerprint = non_empty("deviceFingerprint", options.device_fingerprint)?;
+        if let Some(fingerprint) = &device_fingerprint {
+            check_header_value("deviceFingerprint", fingerprint)?;
+        }
+
+        let retry = check_retry(options.retry.unwrap_or_default())?;
+        let timeout_ms = options
+            .timeout_ms
+            .map(|ms| {
+                integer_in(
+                    "timeoutMs",
+                    ms,
+                    TIMEOUT_RANGE_MS.0.into(),
+                    TIMEOUT_RANGE_MS.1.into(),
+                )
+            })
+            .transpose()?
+            .map(|ms| ms as u32);
+
+        let storage = match options.storage.as_deref() {
+            None | Some("memory") => StorageKind::Memory,
+            Some("sessionStorage") => StorageKind::SessionStorage,
+            Some("localStorage") => {
+                return refuse(
+                    "storage \"localStorage\" is not supported: a session JWT there outlives the tab and any \
+                     script of the origin can read it. Use \"memory\" or \"sessionStorage\"",
+                );
+            }
+            Some(_) => return refuse("storage must be \"memory\" or \"sessionStorage\""),
+        };
+
+        Ok(Config {
+            base_url,
+            base_url_is_loopback,
+            credentials,
+            device_fingerprint,
+            retry,
+            timeout_ms,
+            storage,
+        })
+    }
+
+    /// The URL of an API path such as `/v1/auth/cryptoWallet:start`.
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}/{}", self.base_url, path.trim_start_matches('/'))
+    }
+
+    /// The headers that identify the client (credentials and device fingerprint).
+    pub fn client_headers(&self) -> Vec<(String, String)> {
+        let mut headers = Vec::new();
+        match &self.credentials {
+            Credentials::ClientSecret {
+                client_id,
+                client_secret,
+            } => {
+                headers.push(("ratio-client-id".to_owned(), client_id.clone()));
+                headers.push((
+                    "ratio-client-secret".to_owned(),
+                    client_secret.expose().to_owned(),
+                ));
+            }
+            Credentials::ClientSession {
+                session_id,
+                client_id,
+            } => {
+                if let Some(client_id) = client_id {
+                    headers.push(("ratio-client-id".to_owned(), client_id.clone()));
+                }
+                headers.push((
+                    "ratio-client-session-id".to_owned(),
+                    session_id.expose().to_owned(),
+                ));
+            }
+            Credentials::Proxy => {}
+        }
+        if let Some(fingerprint) = &self.device_fingerprint {
+            headers.push(("ratio-device-fingerprint".to_owned(), fingerprint.clone()));
+        }
+        headers
+    }
+
+    pub fn http_timeout_ms(&self) -> u32 {
+        self.timeout_ms.unwrap_or(DEFAULT_HTTP_TIMEOUT_MS)
+    }
+
+    pub fn wallet_timeout_ms(&self) -> u32 {
+        self.timeout_ms.unwrap_or(DEFAULT_WALLET_TIMEOUT_MS)
+    }
+}
+
+fn check_credential_headers(credentials: &Credentials) -> Result<(), ConfigError> {
+    match credentials {
+        Credentials::ClientSecret {
+            client_id,
+            client_secret,
+        } => {
+            check_header_value("clientId", client_id)?;
+            check_header_value("clientSecret", client_secret.expose())
+        }
+        Credentials::ClientSession {
+            session_id,
+            client_id,
+        } => {
+            if let Some(client_id) = client_id {
+                check_header_value("clientId", client_id)?;
+            }
+            check_header_value("clientSessionId", session_id.expose())
+        }
+        Credentials::Proxy => Ok(()),
+    }
+}
+
+/// Returns the normalised base URL and whether its host is loopback.
+fn check_base_url(text: &str) -> Result<(String, bool), ConfigError> {
+    let bad = || {
+        // Echoed to help debugging, unless it may hold a credential (`user:pass@`).
+        let shown = if text.contains('@') {
+            "a URL with credentials".to_owned()
+        } else {
+            format!("{text:?}")
+        };
+        ConfigError(format!(
+            "baseUrl must be an absolute http(s) URL, got {shown}"
+        ))
+    };
+    let url = web_sys::Url::new(text.trim()).map_err(|_| bad())?;
+    let protocol = url.protocol();
+    if protocol != "https:" && protocol != "http:" {
+        return Err(bad());
+    }
+    if !url.username().is_empty() || !url.password().is_empty() {
+        // Not echoed: the point is that it holds a credential.
+        return refuse("baseUrl must not contain a user name or password");
+    }
+    if !url.search().is_empty() || !url.hash().is_empty() {
+        return refuse("baseUrl must not have a query or fragment");
+    }
+    let hostname = url.hostname();
+    let is_loopback = matches!(hostname.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+    let base = format!("{}{}", url.origin(), url.pathname().trim_end_matches('/'));
+    Ok((base, is_loopback))
+}
+
+fn non_empty(name: &str, value: Option<String>) -> Result<Option<String>, ConfigError> {
+    match value {
+        Some(value) if value.trim().is_empty() => refuse(format!("{name} must not be empty")),
+        other => Ok(other),
+    }
+}
+
+fn non_empty_secret(name: &str, value: Option<Secret>) -> Result<Option<Secret>, ConfigError> {
+    match value {
+        Some(value) if value.expose().trim().is_empty() => {
+            refuse(format!("{name} must not be empty"))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Header values must be visible ASCII, or the browser throws when the request is built.
+fn check_header_value(name: &str, value: &str) -> Result<(), ConfigError> {
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        Ok(())
+    } else {
+        refuse(format!(
+            "{name} must be printable ASCII (it is sent as an HTTP header)"
+        ))
+    }
+}
+
+fn integer_in(name: &str, value: f64, min: u64, max: u64) -> Result<u64, ConfigError> {
+    if value.is_finite() && value.fract() == 0.0 && value >= min as f64 && value <= max as f64 {
+        Ok(value as u64)
+    } else {
+        refuse(format!("{name} must be an integer from {min} to {max}"))
+    }
+}
+
+fn check_retry(options: RetryOptions) -> Result<RetryPolicy, ConfigError> {
+    let defaults = RetryPolicy::default();
+    let field = |name: &str, value: Option<f64>, range: (u64, u64), default: u64| match value {
+        Some(value) => integer_in(name, value, range.0, range.1),
+        None => Ok(default),
+    };
+    let policy = RetryPolicy {
+        max_attempts: field(
+            "retry.maxAttempts",
+            options.max_attempts,
+            (MAX_ATTEMPTS_RANGE.0.into(), MAX_ATTEMPTS_RANGE.1.into()),
+            defaults.max_attempts.into(),
+        )? as u32,
+        base_delay_ms: field(
+            "retry.baseDelayMs",
+            options.base_delay_ms,
+            BASE_DELAY_RANGE_MS,
+            defaults.base_delay_ms,
+        )?,
+        max_delay_ms: field(
+            "retry.maxDelayMs",
+            options.max_delay_ms,
+            MAX_DELAY_RANGE_MS,
+            defaults.max_delay_ms,
+        )?,
+        max_total_ms: field(
+            "retry.maxTotalMs",
+            options.max_total_ms,
+            MAX_TOTAL_RANGE_MS,
+            defaults.max_total_ms,
+        )?,
+    };
+    if policy.max_delay_ms < policy.base_delay_ms {
+        return refuse(format!(
+            "retry.maxDelayMs ({}) must be at least retry.baseDelayMs ({})",
+            policy.max_delay_ms, policy.base_delay_ms
+        ));
+    }
+    Ok(policy)
+}

@@ -1,0 +1,249 @@
+//! The HTTP transport: one `fetch` per request, with a timeout and the flow's `AbortSignal`.
+//!
+//! Raw web-sys `fetch` rather than gloo-net: the engine hands over method, URL, headers and a
+//! text body and wants back a status, two headers and a text body. That is a few lines of
+//! web-sys, while gloo-net would add the `http` crate, gloo-utils and its own error type to the
+//! bundle, and its JSON helpers are the wrong tool here: the body is read as **text**, because
+//! an error page from a proxy (an HTML 502) must reach the engine as a response, not as a
+//! transport failure. Parsing is the engine's job.
+//!
+//! Any status is a response; only "no response at all" is a [`TransportError`].
+//!
+//! `Retry-After` and `ratio-authentication-refresh` are not CORS-safelisted: a cross-origin
+//! server must list them in `Access-Control-Expose-Headers` or the browser hides them.
+
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortController, AbortSignal, Headers, Request, RequestCache, RequestInit, Response,
+};
+
+use super::abort::AbortListener;
+use super::errors::{ErrorKind, RatioAuthError};
+use super::js::thrown_message;
+use super::time::Timer;
+
+/// The header with which Ratio hands the client a JWT to use from then on.
+pub const REFRESH_HEADER: &str = "ratio-authentication-refresh";
+
+/// Header names whose values are credentials: never printed.
+const SECRET_HEADERS: [&str; 4] = [
+    "authorization",
+    "ratio-client-secret",
+    "ratio-client-session-id",
+    "ratio-device-fingerprint",
+];
+
+#[wasm_bindgen]
+extern "C" {
+    // The global `fetch` rather than `window.fetch`: workers have it too.
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(request: &Request) -> Result<Promise, JsValue>;
+}
+
+/// A request as the engine describes it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+/// A response, whatever its status.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// The raw `Retry-After` value; [`crate::backoff::parse_retry_after`] reads it.
+    pub retry_after: Option<String>,
+    /// The `ratio-authentication-refresh` header: a JWT to switch to.
+    pub refresh_jwt: Option<String>,
+    pub body: String,
+}
+
+/// No response came back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// The timeout elapsed before the whole body arrived.
+    Timeout,
+    /// Connection refused or dropped, DNS, offline, CORS refusal, a request the browser refused
+    /// to build; the browser's message.
+    Network(String),
+    /// The caller's signal fired.
+    Aborted,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::Timeout => f.write_str("the server did not answer in time"),
+            TransportError::Network(message) => write!(f, "network error: {message}"),
+            TransportError::Aborted => f.write_str("the request was aborted"),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+impl From<TransportError> for RatioAuthError {
+    fn from(error: TransportError) -> RatioAuthError {
+        let kind = match error {
+            TransportError::Timeout => ErrorKind::Timeout,
+            TransportError::Network(_) => ErrorKind::Network,
+            TransportError::Aborted => ErrorKind::Aborted,
+        };
+        RatioAuthError::new(kind, error.to_string())
+    }
+}
+
+/// Sends `request`. `timeout_ms` covers everything up to the last byte of the body; `signal`
+/// (the flow's) cancels the request for real, through the request's own `AbortController`.
+/// Dropping the returned future also cancels it.
+pub async fn fetch(
+    request: &HttpRequest,
+    timeout_ms: Option<u64>,
+    signal: Option<&AbortSignal>,
+) -> Result<HttpResponse, TransportError> {
+    if signal.is_some_and(AbortSignal::aborted) {
+        return Err(TransportError::Aborted);
+    }
+    let controller = AbortController::new().map_err(|error| {
+        TransportError::Network(format!("no AbortController: {}", thrown_message(&error)))
+    })?;
+    let timed_out = Rc::new(Cell::new(false));
+    let _timer = timeout_ms.map(|ms| {
+        let controller = controller.clone();
+        let timed_out = timed_out.clone();
+        Timer::new(ms, move || {
+            timed_out.set(true);
+            controller.abort();
+        })
+    });
+    let _caller_link = signal.map(|signal| {
+        let controller = controller.clone();
+        AbortListener::new(signal, move || controller.abort())
+    });
+    let cancel_on_drop = CancelOnDrop(Some(controller.clone()));
+
+    let result = send(request, &controller.signal()).await;
+    cancel_on_drop.disarm();
+    result.map_err(|thrown| {
+        if timed_out.get() {
+            TransportError::Timeout
+        } else if signal.is_some_and(AbortSignal::aborted) {
+            TransportError::Aborted
+        } else {
+            TransportError::Network(format!(
+                "{} {}: {}",
+                request.method,
+                request.url,
+                thrown_message(&thrown)
+            ))
+        }
+    })
+}
+
+async fn send(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpResponse, JsValue> {
+    let headers = Headers::new()?;
+    for (name, value) in &request.headers {
+        headers.append(name, value)?;
+    }
+    if request.body.is_some() && !headers.has("content-type")? {
+        headers.set("content-type", "application/json")?;
+    }
+    let init = RequestInit::new();
+    init.set_method(&request.method);
+    init.set_headers(&headers);
+    // Auth answers are one-off: never from or into the HTTP cache.
+    init.set_cache(RequestCache::NoStore);
+    init.set_signal(Some(signal));
+    if let Some(body) = &request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let fetch_request = Request::new_with_str_and_init(&request.url, &init)?;
+    let response: Response = JsFuture::from(global_fetch(&fetch_request)?)
+        .await?
+        .dyn_into()?;
+    let response_headers = response.headers();
+    let retry_after = response_headers.get("retry-after").ok().flatten();
+    let refresh_jwt = response_headers
+        .get(REFRESH_HEADER)
+        .ok()
+        .flatten()
+        .filter(|jwt| !jwt.is_empty());
+    let body = JsFuture::from(response.text()?)
+        .await?
+        .as_string()
+        .unwrap_or_default();
+    Ok(HttpResponse {
+        status: response.status(),
+        retry_after,
+        refresh_jwt,
+        body,
+    })
+}
+
+/// Aborts the request if the `fetch` future is dropped before it finished.
+struct CancelOnDrop(Option<AbortController>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
+    }
+}
+
+fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS
+        .iter()
+        .any(|secret| secret.eq_ignore_ascii_case(name))
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bodies carry OTPs and headers carry JWTs and credentials: show shapes, not values.
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str(),
+                    if is_secret_header(name) {
+                        "***"
+                    } else {
+                        value.as_str()
+                    },
+                )
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body_bytes", &self.body.as_ref().map(String::len))
+            .finish()
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("retry_after", &self.retry_after)
+            .field("refresh_jwt", &self.refresh_jwt.as_ref().map(|_| "***"))
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}

@@ -1,0 +1,50 @@
+//! Small, panic-free readers for untyped JS values.
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// `target[key]`, or `undefined` when `target` is not an object or a getter throws.
+pub(crate) fn property(target: &JsValue, key: &str) -> JsValue {
+    if !target.is_object() && !target.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub(crate) fn string_property(target: &JsValue, key: &str) -> Option<String> {
+    property(target, key).as_string()
+}
+
+pub(crate) fn function_property(target: &JsValue, key: &str) -> Option<Function> {
+    property(target, key).dyn_into::<Function>().ok()
+}
+
+/// Sets `target[key]`; failures (a frozen object) are ignored because they only lose a detail.
+pub(crate) fn set_property(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// A readable message for anything JS may throw or reject with: an `Error`, a string, an
+/// object with a `message`, or something else entirely.
+pub(crate) fn thrown_message(value: &JsValue) -> String {
+    if let Some(text) = value.as_string() {
+        return text;
+    }
+    if let Some(message) = string_property(value, "message") {
+        return message;
+    }
+    if value.is_undefined() || value.is_null() {
+        return "no error value".to_owned();
+    }
+    "non-Error value thrown".to_owned()
+}
+
+/// An integer-valued number property (also accepted as a numeric string, which some wallets send).
+pub(crate) fn integer_property(target: &JsValue, key: &str) -> Option<i64> {
+    let value = property(target, key);
+    let number = match value.as_f64() {
+        Some(number) => number,
+        None => value.as_string()?.trim().parse::<f64>().ok()?,
+    };
+    (number.is_finite() && number.fract() == 0.0 && number.abs() < 9.0e15).then_some(number as i64)
+}

@@ -1,0 +1,28 @@
+//! The browser driver: everything that touches the web platform, and nothing that decides which
+//! path a sign-in takes (that is the flow engine's job).
+//!
+//! - [`http`]: `fetch` with a per-request timeout and the caller's `AbortSignal`.
+//! - [`wallet`]: the EIP-1193 bridge (accounts, `personal_sign`, error mapping, `accountsChanged`).
+//! - [`discover`]: EIP-6963 wallet discovery (`discoverWallets` in JS).
+//! - [`prompts`]: the app's `prompts` functions and `onEvent` callback.
+//! - [`errors`]: the `RatioAuthError` objects JS callers catch.
+//! - [`config`]: the `new RatioAuth({...})` options, parsed and checked.
+//! - [`storage`]: where the final session JWT is kept (memory or `sessionStorage`).
+//! - [`time`]: clock, cancellable sleeps, timeouts and randomness from the browser.
+//! - [`abort`]: abort-signal plumbing, including one signal for a whole flow.
+//!
+//! Nothing here panics on a value that comes from JS or the network: a panic in wasm kills the
+//! module for the whole page, so every dynamic value is checked and turned into a typed error.
+
+pub mod abort;
+pub mod config;
+pub mod discover;
+pub mod errors;
+pub mod http;
+pub mod prompts;
+pub mod storage;
+pub mod time;
+pub mod wallet;
+
+mod js;
+mod typescript;

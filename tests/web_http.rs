@@ -1,0 +1,344 @@
+//! The fetch transport in Chromium against the real sandbox server (`scripts/browser-tests`
+//! starts it and passes its URL at compile time through `RATIO_SANDBOX_URL`), with its
+//! injected faults: 429 + Retry-After, an HTML 502 page, malformed JSON, a dropped
+//! connection, a slow answer.
+#![cfg(target_arch = "wasm32")]
+
+use k256::ecdsa::SigningKey;
+use ratio_auth::backoff::{RetryAfter, parse_retry_after};
+use ratio_auth::eip191::{self, Address};
+use ratio_auth::web::config::Config;
+use ratio_auth::web::http::{HttpRequest, HttpResponse, TransportError, fetch};
+use ratio_auth::web::time::{now_ms, random_u64};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+use web_sys::AbortController;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function parse(json) { return JSON.parse(json); }
+export function abortLater(controller, ms) { setTimeout(() => controller.abort(), ms); }
+"#)]
+extern "C" {
+    fn parse(json: &str) -> JsValue;
+    #[wasm_bindgen(js_name = abortLater)]
+    fn abort_later(controller: &AbortController, ms: u32);
+}
+
+/// The sandbox's URL, baked in at compile time. Missing means the tests were not started by
+/// `scripts/browser-tests`: fail loudly rather than skip.
+fn sandbox_url() -> &'static str {
+    match option_env!("RATIO_SANDBOX_URL") {
+        Some(url) if !url.is_empty() => url.trim_end_matches('/'),
+        _ => panic!(
+            "RATIO_SANDBOX_URL was not set when this test was compiled. Run the browser tests with \
+             scripts/browser-tests, which starts the sandbox and sets it."
+        ),
+    }
+}
+
+/// The driver's config for the sandbox: loopback, so the sandbox's client secret is allowed.
+fn sandbox_config() -> Config {
+    let options = format!(
+        r#"{{"baseUrl":"{}","clientId":"sandbox","clientSecret":"sandbox-secret"}}"#,
+        sandbox_url()
+    );
+    Config::from_js(&parse(&options)).unwrap()
+}
+
+fn post(config: &Config, path: &str, body: &Value, bearer: Option<&str>) -> HttpRequest {
+    let mut headers = config.client_headers();
+    headers.push(("accept".into(), "application/json".into()));
+    if let Some(jwt) = bearer {
+        headers.push(("authorization".into(), format!("Bearer {jwt}")));
+    }
+    HttpRequest {
+        method: "POST".into(),
+        url: config.endpoint(path),
+        headers,
+        body: Some(body.to_string()),
+    }
+}
+
+async fn send(request: &HttpRequest) -> HttpResponse {
+    fetch(request, Some(10_000), None).await.unwrap()
+}
+
+fn json_body(response: &HttpResponse) -> Value {
+    serde_json::from_str(&response.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", response.body))
+}
+
+async fn add_fault(fault: Value) {
+    let request = HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/sandbox/faults", sandbox_url()),
+        headers: vec![],
+        body: Some(fault.to_string()),
+    };
+    let response = send(&request).await;
+    assert!(
+        response.status == 201 || response.status == 200,
+        "fault refused: {} {}",
+        response.status,
+        response.body
+    );
+}
+
+fn fresh_key() -> SigningKey {
+    loop {
+        let mut bytes = [0u8; 32];
+        for chunk in bytes.chunks_mut(8) {
+            chunk.copy_from_slice(&random_u64().to_le_bytes());
+        }
+        if let Ok(key) = SigningKey::from_slice(&bytes) {
+            return key;
+        }
+    }
+}
+
+/// start → sign → authenticate for a brand-new wallet; returns (address, session JWT).
+async fn wallet_sign_in(config: &Config) -> (Address, String) {
+    let key = fresh_key();
+    let address = Address::from_verifying_key(key.verifying_key());
+    let wallet = json!({"walletAddress": address.to_checksum(), "walletType": "EVM"});
+    let start = send(&post(config, "/v1/auth/cryptoWallet:start", &wallet, None)).await;
+    assert_eq!(start.status, 200, "{}", start.body);
+    let challenge = json_body(&start)["challenge"].as_str().unwrap().to_owned();
+    assert!(challenge.starts_with("Signing in with Ratio: "));
+    let signature = eip191::sign_personal(&key, challenge.as_bytes());
+    let body = json!({"walletAddress": address.to_checksum(), "walletType": "EVM", "signature": signature});
+    let authenticated = send(&post(
+        config,
+        "/v1/auth/cryptoWallet:authenticate",
+        &body,
+        None,
+    ))
+    .await;
+    assert_eq!(authenticated.status, 200, "{}", authenticated.body);
+    let reply = json_body(&authenticated);
+    assert!(
+        reply.get("userMask").is_none(),
+        "a fresh wallet is a new user"
+    );
+    (address, reply["sessionJwt"].as_str().unwrap().to_owned())
+}
+
+#[wasm_bindgen_test]
+async fn wallet_sign_in_over_real_http() {
+    let config = sandbox_config();
+    let (address, jwt) = wallet_sign_in(&config).await;
+    assert_eq!(jwt.split('.').count(), 3);
+
+    // Error statuses are responses, not transport errors: the challenge is single-use.
+    let replay = json!({"walletAddress": address.to_checksum(), "walletType": "EVM", "signature": format!("0x{}", "11".repeat(65))});
+    let refused = send(&post(
+        &config,
+        "/v1/auth/cryptoWallet:authenticate",
+        &replay,
+        None,
+    ))
+    .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(json_body(&refused)["code"], "INVALID_SIGNATURE");
+    assert!(refused.refresh_jwt.is_none());
+
+    let unknown = send(&post(&config, "/v1/nope", &json!({}), None)).await;
+    assert_eq!(unknown.status, 404);
+}
+
+#[wasm_bindgen_test]
+async fn wrong_client_secret_is_a_401_response() {
+    let options = format!(
+        r#"{{"baseUrl":"{}","clientId":"sandbox","clientSecret":"wrong"}}"#,
+        sandbox_url()
+    );
+    let config = Config::from_js(&parse(&options)).unwrap();
+    let body =
+        json!({"walletAddress": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "walletType": "EVM"});
+    let response = send(&post(&config, "/v1/auth/cryptoWallet:start", &body, None)).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(json_body(&response)["code"], "INVALID_CLIENT_SECRET");
+}
+
+#[wasm_bindgen_test]
+async fn rate_limit_exposes_retry_after() {
+    let config = sandbox_config();
+    let path = "/v1/auth/otp/sms:send";
+    add_fault(json!({"path": path, "status": 429, "count": 1, "retryAfterSeconds": 7})).await;
+    let response = send(&post(
+        &config,
+        path,
+        &json!({"phoneNumber": "+12025550143"}),
+        None,
+    ))
+    .await;
+    assert_eq!(response.status, 429);
+    assert_eq!(
+        response.retry_after.as_deref(),
+        Some("7"),
+        "Retry-After must be readable cross-origin"
+    );
+    assert_eq!(
+        parse_retry_after(response.retry_after.as_deref().unwrap()),
+        Some(RetryAfter::Seconds(7))
+    );
+    assert_eq!(json_body(&response)["code"], "TOO_MANY_REQUESTS");
+}
+
+#[wasm_bindgen_test]
+async fn an_html_502_page_is_read_as_text() {
+    let config = sandbox_config();
+    let path = "/v1/auth/otp/email:send";
+    let page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>";
+    add_fault(json!({"path": path, "status": 502, "body": page, "contentType": "text/html"})).await;
+    let response = send(&post(
+        &config,
+        path,
+        &json!({"emailAddress": "html@example.com"}),
+        None,
+    ))
+    .await;
+    assert_eq!(response.status, 502);
+    assert_eq!(response.body, page);
+}
+
+#[wasm_bindgen_test]
+async fn malformed_json_is_returned_as_it_came() {
+    let config = sandbox_config();
+    let path = "/v1/auth/cryptoWallet:start";
+    add_fault(json!({"path": path, "status": 200, "body": "{\"challenge\": \"Signing in with"}))
+        .await;
+    let body =
+        json!({"walletAddress": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "walletType": "EVM"});
+    let response = send(&post(&config, path, &body, None)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, "{\"challenge\": \"Signing in with");
+    assert!(serde_json::from_str::<Value>(&response.body).is_err());
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_connection_is_a_network_error() {
+    let config = sandbox_config();
+    let path = "/v1/auth/otp/sms:authenticate";
+    // Count 2: Chromium silently resends a request once when a reused keep-alive connection
+    // closes before any response byte, so one drop would be hidden by the retry.
+    add_fault(json!({"path": path, "status": 502, "dropConnection": true, "count": 2})).await;
+    let request = post(
+        &config,
+        path,
+        &json!({"phoneId": "x", "otp": "000000"}),
+        None,
+    );
+    let error = fetch(&request, Some(10_000), None).await.unwrap_err();
+    assert!(matches!(error, TransportError::Network(_)), "{error:?}");
+    // The message names the request, never its body (which holds the code).
+    assert!(!error.to_string().contains("000000"));
+}
+
+#[wasm_bindgen_test]
+async fn a_slow_server_times_out() {
+    let config = sandbox_config();
+    let path = "/v1/auth/otp/email:authenticate";
+    add_fault(json!({"path": path, "status": 200, "delayMs": 3000})).await;
+    let request = post(
+        &config,
+        path,
+        &json!({"emailId": "x", "otp": "000000"}),
+        None,
+    );
+    let started = now_ms();
+    let error = fetch(&request, Some(300), None).await.unwrap_err();
+    let elapsed = now_ms() - started;
+    assert_eq!(error, TransportError::Timeout);
+    assert!(
+        (250..2_000).contains(&elapsed),
+        "timed out after {elapsed} ms"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_caller_signal_cancels_a_request() {
+    let config = sandbox_config();
+    let path = "/v1/auth/cryptoWallet:addToUser";
+    add_fault(json!({"path": path, "status": 200, "delayMs": 3000})).await;
+    let request = post(
+        &config,
+        path,
+        &json!({"walletAddress": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "walletType": "EVM"}),
+        None,
+    );
+    let controller = AbortController::new().unwrap();
+    abort_later(&controller, 100);
+    let started = now_ms();
+    let error = fetch(&request, Some(10_000), Some(&controller.signal()))
+        .await
+        .unwrap_err();
+    assert_eq!(error, TransportError::Aborted);
+    assert!(now_ms() - started < 2_000);
+    // Already aborted: nothing is sent.
+    assert_eq!(
+        fetch(&request, Some(10_000), Some(&controller.signal())).await,
+        Err(TransportError::Aborted)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_refresh_header_is_read() {
+    let config = sandbox_config();
+    let (address, jwt) = wallet_sign_in(&config).await;
+    // Move the sandbox's clock to within a minute of the JWT's expiry (5 min lifetime).
+    let advance = HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/sandbox/clock", sandbox_url()),
+        headers: vec![],
+        body: Some(json!({"advanceSeconds": 250}).to_string()),
+    };
+    assert_eq!(send(&advance).await.status, 200);
+    let wallet = json!({"walletAddress": address.to_checksum(), "walletType": "EVM"});
+    let response = send(&post(
+        &config,
+        "/v1/auth/cryptoWallet:start",
+        &wallet,
+        Some(&jwt),
+    ))
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let refreshed = response
+        .refresh_jwt
+        .as_deref()
+        .expect("ratio-authentication-refresh must be readable cross-origin");
+    assert_eq!(refreshed.split('.').count(), 3);
+    assert_ne!(refreshed, jwt);
+    assert!(
+        !format!("{response:?}").contains(refreshed),
+        "Debug hides the JWT"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn no_server_is_a_network_error() {
+    let request = HttpRequest {
+        method: "POST".into(),
+        url: "http://127.0.0.1:59999/v1/x".into(),
+        headers: vec![],
+        body: Some("{}".into()),
+    };
+    assert!(matches!(
+        fetch(&request, Some(5_000), None).await,
+        Err(TransportError::Network(_))
+    ));
+    // A header the browser refuses to build is a typed error too, not a panic.
+    let bad_header = HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/v1/x", sandbox_url()),
+        headers: vec![("x-bad".into(), "line\nbreak".into())],
+        body: None,
+    };
+    assert!(matches!(
+        fetch(&bad_header, Some(5_000), None).await,
+        Err(TransportError::Network(_))
+    ));
+}
