@@ -42,3 +42,8 @@ ensure_node_modules() {
     (cd "$ROOT" && npm ci --no-audit --no-fund)
   fi
 }
+
+# wasm-pack builds pkg/ (scripts/build-pkg); about 5 minutes to install from crates.io.
+ensure_wasm_pack() {
+  wasm-pack --version >/dev/null 2>&1 || cargo install wasm-pack --locked
+}

@@ -326,3 +326,85 @@ fn mask_tokens(text: &str, digits: bool) -> String {
     out.push_str(rest);
     out
 }
+
+/// The JS error for a flow that ended in the engine's `Fail`: same kind, Ratio's code and the
+/// HTTP status, the details the kind carries, and Ratio's own message (sanitised) appended.
+impl From<&crate::flow::FlowError> for RatioAuthError {
+    fn from(error: &crate::flow::FlowError) -> RatioAuthError {
+        use crate::flow::ErrorKind as Flow;
+        let kind = match &error.kind {
+            Flow::UserRejected => ErrorKind::UserRejected,
+            Flow::RateLimited { .. } => ErrorKind::RateLimited,
+            Flow::Conflict => ErrorKind::Conflict,
+            Flow::InvalidOtp => ErrorKind::InvalidOtp,
+            Flow::MfaRequired => ErrorKind::MfaRequired,
+            Flow::SignatureMismatch { .. } => ErrorKind::SignatureMismatch,
+            Flow::Network => ErrorKind::Network,
+            Flow::Timeout => ErrorKind::Timeout,
+            Flow::Aborted => ErrorKind::Aborted,
+            Flow::Server => ErrorKind::Server,
+            Flow::BadResponse => ErrorKind::BadResponse,
+            Flow::Config => ErrorKind::Config,
+            Flow::Wallet { .. } => ErrorKind::Wallet,
+        };
+        let message = match error.server_message.as_deref() {
+            Some(server) => format!(
+                "{} (Ratio: {})",
+                error.message,
+                sanitize_external_text(server)
+            ),
+            None => error.message.clone(),
+        };
+        let mut out = RatioAuthError::new(kind, message);
+        if let Some(code) = &error.code {
+            out = out.with_code(code.as_str());
+        }
+        if let Some(status) = error.status {
+            out = out.with_status(status);
+        }
+        match &error.kind {
+            Flow::RateLimited {
+                retry_at_ms: Some(at),
+            } => out.with_retry_at(*at),
+            Flow::SignatureMismatch {
+                signed_by: Some(address),
+                ..
+            } => out.with_signed_by(address.to_checksum()),
+            Flow::Wallet {
+                wallet_code: Some(code),
+            } => out.with_wallet_code(*code),
+            _ => out,
+        }
+    }
+}
+
+impl RatioAuthError {
+    /// The engine error that ends a flow the driver stops itself (abort, a prompt that
+    /// failed, the wallet switching accounts), so that the engine still reports `failed`.
+    pub fn to_flow_error(&self) -> crate::flow::FlowError {
+        use crate::flow::ErrorKind as Flow;
+        let kind = match self.kind {
+            ErrorKind::UserRejected => Flow::UserRejected,
+            ErrorKind::RateLimited => Flow::RateLimited {
+                retry_at_ms: self.retry_at_ms,
+            },
+            ErrorKind::Conflict => Flow::Conflict,
+            ErrorKind::InvalidOtp => Flow::InvalidOtp,
+            ErrorKind::MfaRequired => Flow::MfaRequired,
+            ErrorKind::SignatureMismatch => Flow::SignatureMismatch {
+                signed_by: None,
+                signed_hex_text: false,
+            },
+            ErrorKind::Network => Flow::Network,
+            ErrorKind::Timeout => Flow::Timeout,
+            ErrorKind::Aborted => Flow::Aborted,
+            ErrorKind::Server => Flow::Server,
+            ErrorKind::BadResponse => Flow::BadResponse,
+            ErrorKind::Config => Flow::Config,
+            ErrorKind::Wallet => Flow::Wallet {
+                wallet_code: self.wallet_code,
+            },
+        };
+        crate::flow::FlowError::new(kind, self.message.clone())
+    }
+}

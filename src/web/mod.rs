@@ -1,6 +1,8 @@
 //! The browser driver: everything that touches the web platform, and nothing that decides which
 //! path a sign-in takes (that is the flow engine's job).
 //!
+//! - [`auth`]: `RatioAuth` (`signIn`, `session`, `signOut`): the driver loop over the engine.
+//! - [`calls`]: `auth.api`, one typed call per endpoint.
 //! - [`http`]: `fetch` with a per-request timeout and the caller's `AbortSignal`.
 //! - [`wallet`]: the EIP-1193 bridge (accounts, `personal_sign`, error mapping, `accountsChanged`).
 //! - [`discover`]: EIP-6963 wallet discovery (`discoverWallets` in JS).
@@ -15,6 +17,8 @@
 //! module for the whole page, so every dynamic value is checked and turned into a typed error.
 
 pub mod abort;
+pub mod auth;
+pub mod calls;
 pub mod config;
 pub mod discover;
 pub mod errors;

@@ -17,6 +17,16 @@ use super::time::{Interrupted, race};
 /// The prompts every `signIn` needs; `confirmLink` is optional (default: yes).
 pub const REQUIRED_PROMPTS: [&str; 3] = ["phoneNumber", "email", "otp"];
 
+/// What `prompts.otp` may resolve to instead of a code, to get a new code sent.
+pub const RESEND: &str = "resend";
+
+/// The answer of `prompts.otp`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum OtpAnswer {
+    Code(String),
+    Resend,
+}
+
 /// How asking the app failed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PromptError {
@@ -93,6 +103,45 @@ impl Prompts {
                 expected: "a non-empty string",
             }),
         }
+    }
+
+    /// Calls `prompts[name](context)` and waits for a string, passed on as written (even empty):
+    /// judging a phone number or an email address is the engine's job, and it asks again.
+    pub async fn ask_string(
+        &self,
+        name: &str,
+        context: &JsValue,
+        signal: Option<&AbortSignal>,
+    ) -> Result<String, PromptError> {
+        let answer = self.call(name, context, signal).await?;
+        answer.as_string().ok_or_else(|| PromptError::BadAnswer {
+            prompt: name.to_owned(),
+            expected: "a string",
+        })
+    }
+
+    /// Calls `prompts.otp(context)`: a code (string), or a request for a new code, written
+    /// either as the string `"resend"` or as `{ resend: true }`.
+    pub async fn ask_otp(
+        &self,
+        context: &JsValue,
+        signal: Option<&AbortSignal>,
+    ) -> Result<OtpAnswer, PromptError> {
+        let answer = self.call("otp", context, signal).await?;
+        if let Some(text) = answer.as_string() {
+            return Ok(if text.trim() == RESEND {
+                OtpAnswer::Resend
+            } else {
+                OtpAnswer::Code(text)
+            });
+        }
+        if property(&answer, "resend").as_bool() == Some(true) {
+            return Ok(OtpAnswer::Resend);
+        }
+        Err(PromptError::BadAnswer {
+            prompt: "otp".to_owned(),
+            expected: "a code string, \"resend\" or { resend: true }",
+        })
     }
 
     /// Calls `prompts[name](context)` for a yes/no; `default` when the app has no such prompt.

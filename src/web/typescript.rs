@@ -1,9 +1,8 @@
 //! The TypeScript types of the JS API (issue 4), emitted into the package's `.d.ts`.
 //!
 //! Exported functions point at these names through `unchecked_param_type` /
-//! `unchecked_return_type`. `RatioAuth` itself is declared by wasm-bindgen when the class is
-//! exported; its options, prompts, events and result are sketched here already, following the
-//! engine's serialised `Prompt` (to be checked against it when the engine is wired).
+//! `unchecked_return_type`. `RatioAuth` and `RatioApi` are declared by wasm-bindgen from the
+//! exported classes; prompts and events follow the engine's serialised `Prompt` and `FlowEvent`.
 
 use wasm_bindgen::prelude::*;
 
@@ -134,7 +133,8 @@ export type RatioAuthPurpose =
   | "linkFirstFactor"
   | "linkSecondFactor"
   | "firstFactor"
-  | "walletAfterFactor";
+  | "walletAfterFactor"
+  | "addToUser";
 
 /** Why the previous answer was not accepted, when a prompt asks again. */
 export type RatioAuthInputProblem =
@@ -185,11 +185,19 @@ export interface RatioAuthConfirmLinkContext {
   phoneMask?: string;
 }
 
+/** What `prompts.otp` resolves to: the code, or a request for a new one. */
+export type RatioAuthOtpAnswer = string | "resend" | { resend: true };
+
 /** The questions only the user can answer. Each may reject (or the signal abort) to stop. */
 export interface RatioAuthPrompts {
   phoneNumber(ctx: RatioAuthPhonePromptContext): Promise<string>;
   email(ctx: RatioAuthEmailPromptContext): Promise<string>;
-  otp(ctx: RatioAuthOtpPromptContext): Promise<string>;
+  /**
+   * The code; or, to have a new code sent, `"resend"` or `{ resend: true }` (sent at once, or at
+   * `resendAvailableAt` if that is later; refused with `problem: "resendUnavailable"` when no
+   * resend is left).
+   */
+  otp(ctx: RatioAuthOtpPromptContext): Promise<RatioAuthOtpAnswer>;
   /** Default: yes. */
   confirmLink?(ctx: RatioAuthConfirmLinkContext): Promise<boolean>;
 }
@@ -197,17 +205,95 @@ export interface RatioAuthPrompts {
 /** Which way the sign-in went. */
 export type RatioAuthPath = "returning" | "new" | "linked" | "factorFirst";
 
-/** A state change of the flow, for progress UIs and logs. Never carries a JWT or an OTP. */
-export interface RatioAuthEvent {
-  /** What happened, e.g. `"walletSigned"`, `"otpSent"`, `"rateLimited"`, `"linkStarted"`. */
-  type: string;
-  /** The path, once known. */
-  path?: RatioAuthPath;
-  /** Unix ms when the event was emitted. */
-  at: number;
-  /** For waits: unix ms when the next attempt happens. */
-  retryAt?: number;
+/** What the flow is doing or waiting for. */
+export type RatioAuthFlowState =
+  | "walletStart"
+  | "walletSign"
+  | "walletAuthenticate"
+  | "phonePrompt"
+  | "smsSend"
+  | "smsOtpPrompt"
+  | "smsAuthenticate"
+  | "emailPrompt"
+  | "emailSend"
+  | "emailOtpPrompt"
+  | "emailAuthenticate"
+  | "confirmLink"
+  | "addToUser"
+  | "backingOff"
+  | "done"
+  | "failed";
+
+/** Ratio's endpoints, by name. */
+export type RatioAuthEndpoint =
+  | "walletStart"
+  | "walletAuthenticate"
+  | "walletAddToUser"
+  | "smsSend"
+  | "smsAuthenticate"
+  | "emailSend"
+  | "emailAuthenticate"
+  | "createUser"
+  | "getUser"
+  | "createClientSession"
+  | "getClientSession";
+
+/** A factor kind as a session JWT lists it (`"other"`: OAuth, TOTP, ... which this SDK does not use). */
+export type RatioAuthTokenFactor = RatioAuthFactor | "other";
+
+/** Which session JWT of the flow an event is about; never the JWT itself. */
+export interface RatioAuthTokenRef {
+  /** Increasing in issue order within the flow (a refresh gets a new id). */
+  id: number;
+  factor: RatioAuthTokenFactor;
+  purpose: RatioAuthPurpose;
 }
+
+/** The engine's error, as the `failed` event carries it. */
+export interface RatioAuthFlowError {
+  kind: RatioAuthErrorKind;
+  code?: string;
+  status?: number;
+  message: string;
+  endpoint?: RatioAuthEndpoint;
+  state: RatioAuthFlowState;
+  /** Ratio's own message (server-controlled text). */
+  serverMessage?: string;
+  /** `rateLimited`. */
+  retryAtMs?: number;
+  /** `signatureMismatch`. */
+  signedBy?: string;
+  /** `signatureMismatch`: the wallet signed the hex text of the challenge instead of its bytes. */
+  signedHexText?: boolean;
+  /** `wallet`. */
+  walletCode?: number;
+}
+
+/**
+ * Every state change of the flow, for progress UIs and logs, oldest first. Never carries a JWT or
+ * an OTP: tokens appear as `RatioAuthTokenRef`s, destinations only masked. Times are unix ms.
+ */
+export type RatioAuthEvent =
+  | { type: "stateChanged"; state: RatioAuthFlowState; purpose: RatioAuthPurpose }
+  | { type: "pathChosen"; path: RatioAuthPath }
+  | { type: "requestSent"; endpoint: RatioAuthEndpoint; purpose: RatioAuthPurpose; attempt: number; token?: RatioAuthTokenRef }
+  | { type: "responseReceived"; endpoint: RatioAuthEndpoint; status: number; code?: string }
+  | { type: "transportFailed"; endpoint: RatioAuthEndpoint; timeout: boolean }
+  | { type: "signatureChecked"; address: string }
+  | { type: "otpSent"; channel: RatioAuthOtpChannel; destinationMask: string }
+  | { type: "otpRejected"; channel: RatioAuthOtpChannel; attempt: number; attemptsLeft: number }
+  | { type: "answerRejected"; prompt: "phoneNumber" | "email" | "otp" | "confirmLink"; problem: RatioAuthInputProblem }
+  | { type: "backingOff"; endpoint: RatioAuthEndpoint; reason: "rateLimited" | "serverError" | "timeout" | "network"; attempt: number; untilMs: number; retryAfterMs?: number }
+  | { type: "resendScheduled"; channel: RatioAuthOtpChannel; atMs: number }
+  | { type: "tokenIssued"; token: RatioAuthTokenRef; factors: RatioAuthTokenFactor[] }
+  | { type: "tokenRefreshed"; old: RatioAuthTokenRef; new: RatioAuthTokenRef }
+  | { type: "refreshIgnored"; endpoint: RatioAuthEndpoint }
+  | { type: "tokenRevoked"; token: RatioAuthTokenRef; reason: "phoneBelongsToAnotherUser" | "rejectedByServer" }
+  | { type: "stepRestarted"; purpose: RatioAuthPurpose; code: string }
+  | { type: "walletLinked"; address: string; verified: boolean }
+  | { type: "inputIgnored"; input: "http" | "signature" | "answer" | "timer"; state: RatioAuthFlowState }
+  | { type: "finished"; path: RatioAuthPath; walletVerified: boolean }
+  | { type: "failed"; error: RatioAuthFlowError };
 
 /** Options of `auth.signIn(...)`. */
 export interface RatioAuthSignInOptions {
@@ -230,13 +316,100 @@ export interface RatioAuthSignInResult {
   walletAddress: string;
   /** `false` after the link path: the wallet is attached but verifies at its next sign-in. */
   walletVerified: boolean;
-  factors: RatioAuthFactor[];
-  userMask?: {
-    id: string;
-    createTime: string;
-    updateTime: string;
-    phoneMask?: string;
-    emailMask?: string;
-  };
+  /** The distinct factors of `sessionJwt`, in token order (read, not verified). */
+  factors: RatioAuthTokenFactor[];
+  /** What Ratio showed of the user; absent for a brand-new user. */
+  userMask?: RatioUserMask;
+  /** `exp` of `sessionJwt`, unix ms. */
+  expiresAt?: number;
+}
+
+/** `userMask`: what Ratio shows of a known user. Older servers send `preferredMfaMethod` instead of `emailMask`. */
+export interface RatioUserMask {
+  id?: string;
+  createTime?: string;
+  updateTime?: string;
+  /** Last 4 digits. */
+  phoneMask?: string;
+  /** Like `"rat...@example.com"`. */
+  emailMask?: string;
+  preferredMfaMethod?: string;
+}
+
+/** What `auth.session()` returns: the stored JWT and what it says about itself (read, not verified). */
+export interface RatioAuthSession {
+  sessionJwt: string;
+  factors?: RatioAuthTokenFactor[];
+  /** Unix ms. */
+  expiresAt?: number;
+  expired?: boolean;
+}
+
+/** Added to any `auth.api` answer that carried `ratio-authentication-refresh`: use this JWT from then on. */
+export interface RatioApiRefresh {
+  refreshJwt?: string;
+}
+
+export interface RatioApiWalletRequest {
+  /** `0x` + 40 hex digits; mixed case must be valid EIP-55. */
+  walletAddress: string;
+}
+
+export interface RatioApiWalletAuthenticateRequest extends RatioApiWalletRequest {
+  /** `personal_sign` of the challenge: `0x` + 130 hex digits. */
+  signature: string;
+}
+
+export interface RatioApiWalletStartResponse extends RatioApiRefresh {
+  /** Sign this whole string with `personal_sign`. */
+  challenge: string;
+}
+
+export interface RatioApiUser {
+  id?: string;
+  createTime?: string;
+  updateTime?: string;
+  firstName?: string;
+  middleName?: string;
+  lastName?: string;
+  email?: string;
+  country?: string;
+  phone?: string;
+  nationality?: string;
+  occupation?: string;
+  kyc?: unknown;
+  connectedBankAccounts?: unknown[];
+  flags?: string[];
+}
+
+export interface RatioApiAuthResponse extends RatioApiRefresh {
+  sessionJwt: string;
+  /** Absent after a wallet authenticate: Ratio sees a brand-new user. */
+  userMask?: RatioUserMask;
+  user?: RatioApiUser;
+}
+
+export interface RatioApiEmptyResponse extends RatioApiRefresh {}
+
+export interface RatioApiSmsSendResponse extends RatioApiRefresh {
+  phoneId: string;
+  phoneMask?: string;
+}
+
+export interface RatioApiEmailSendResponse extends RatioApiRefresh {
+  emailId: string;
+  emailMask?: string;
+}
+
+export interface RatioApiCreateUserRequest {
+  firstName: string;
+  middleName?: string;
+  lastName: string;
+  email: string;
+  /** ISO 3166 alpha-2. */
+  country: string;
+  /** E.164. */
+  phone: string;
+  acceptedTerms: boolean;
 }
 "#;

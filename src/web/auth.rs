@@ -1,0 +1,483 @@
+//! `RatioAuth`, the class dapps use: `new RatioAuth(options)`, `signIn(...)`, `session()`,
+//! `signOut()` and `api` (the low-level calls, in [`super::api`]).
+//!
+//! `signIn` is the thin driver loop of the design notes: it resolves the account, then does
+//! whatever the engine's [`Action`] says (fetch, `personal_sign`, ask the app, sleep) and feeds
+//! the result back, handing the engine's events to `onEvent` after every step. Which path a
+//! sign-in takes, retries, back-off and error kinds are all the engine's; the driver only ends
+//! a flow itself when the outside world stops it (the caller's signal, the wallet switching
+//! accounts, a prompt that rejects).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+use super::abort::FlowAbort;
+use super::config::{self, Config};
+use super::errors::RatioAuthError;
+use super::http::{self, TransportError, fetch};
+use super::js::{function_property, property, set_property};
+use super::prompts::{OtpAnswer, PromptError, Prompts, emit_event};
+use super::storage::SessionStore;
+use super::time::{now_ms, random_u64, sleep_until};
+use super::wallet::{Wallet, WalletError, select_account};
+use crate::api::{self, ClientContext};
+use crate::flow::{self, Action, Answer, FirstFactor, Flow, FlowConfig, Outcome, Prompt, Start};
+use crate::jwt;
+use crate::secret::Secret;
+
+/// What every call of one `RatioAuth` shares: the checked options and the session store.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    store: RefCell<SessionStore>,
+}
+
+impl Shared {
+    /// Sends one engine-built request to `baseUrl` + its path.
+    pub(crate) async fn send(
+        &self,
+        request: &api::HttpRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<api::HttpResponse, TransportError> {
+        let request = http::HttpRequest {
+            method: request.method.as_str().to_owned(),
+            url: self.config.endpoint(&request.path),
+            headers: request.headers.clone(),
+            body: request.body.clone(),
+        };
+        let response = fetch(&request, Some(self.config.http_timeout_ms().into()), signal).await?;
+        Ok(api::HttpResponse {
+            status: response.status,
+            retry_after: response.retry_after,
+            refresh_jwt: response.refresh_jwt.map(Secret::new),
+            body: response.body,
+        })
+    }
+
+    pub(crate) fn client(&self) -> ClientContext {
+        let credentials = match &self.config.credentials {
+            config::Credentials::ClientSecret {
+                client_id,
+                client_secret,
+            } => api::Credentials::ClientSecret {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+            },
+            // The session id alone identifies the client to Ratio.
+            config::Credentials::ClientSession { session_id, .. } => {
+                api::Credentials::ClientSession {
+                    session_id: session_id.clone(),
+                }
+            }
+            config::Credentials::Proxy => api::Credentials::Proxy,
+        };
+        ClientContext {
+            credentials,
+            device_fingerprint: self.config.device_fingerprint.clone(),
+        }
+    }
+}
+
+/// JS objects from Rust values: maps become plain objects, `None` becomes `undefined`.
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    value.serialize(&serializer).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Signs users in to Ratio. See the README and the `.d.ts` for the options.
+#[wasm_bindgen]
+pub struct RatioAuth {
+    shared: Rc<Shared>,
+}
+
+#[wasm_bindgen]
+impl RatioAuth {
+    /// Checks the options; throws a `config` `RatioAuthError` when they are wrong or unsafe.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "RatioAuthOptions")] options: JsValue,
+    ) -> Result<RatioAuth, JsValue> {
+        let config = Config::from_js(&options).map_err(RatioAuthError::from)?;
+        let store = SessionStore::new(config.storage, &config.base_url);
+        Ok(RatioAuth {
+            shared: Rc::new(Shared {
+                config,
+                store: RefCell::new(store),
+            }),
+        })
+    }
+
+    /// Runs a whole sign-in. Rejects with a `RatioAuthError`.
+    #[wasm_bindgen(js_name = signIn, unchecked_return_type = "Promise<RatioAuthSignInResult>")]
+    pub fn sign_in(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RatioAuthSignInOptions")] options: JsValue,
+    ) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            match sign_in(&shared, &options).await {
+                Ok(outcome) => {
+                    if let Ok(mut store) = shared.store.try_borrow_mut() {
+                        store.save(&outcome.session_jwt);
+                    }
+                    Ok(outcome_to_js(&outcome))
+                }
+                Err(error) => Err(error.into_js()),
+            }
+        })
+    }
+
+    /// The session JWT of the last successful `signIn` (per `storage`), with what it says about
+    /// itself (read, not verified); `undefined` when there is none.
+    #[wasm_bindgen(unchecked_return_type = "RatioAuthSession | undefined")]
+    pub fn session(&self) -> JsValue {
+        let Some(jwt) = self
+            .shared
+            .store
+            .try_borrow()
+            .ok()
+            .and_then(|store| store.load())
+        else {
+            return JsValue::UNDEFINED;
+        };
+        let session = Object::new();
+        set_property(&session, "sessionJwt", &JsValue::from_str(jwt.expose()));
+        if let Ok(claims) = jwt::read_claims(jwt.expose()) {
+            let mut factors: Vec<jwt::FactorKind> = Vec::new();
+            for factor in &claims.factors {
+                if !factors.contains(&factor.kind) {
+                    factors.push(factor.kind);
+                }
+            }
+            set_property(&session, "factors", &to_js(&factors));
+            if let Some(exp) = claims.expires_at {
+                set_property(
+                    &session,
+                    "expiresAt",
+                    &JsValue::from_f64(exp as f64 * 1000.0),
+                );
+                set_property(
+                    &session,
+                    "expired",
+                    &JsValue::from_bool(claims.is_expired(now_ms())),
+                );
+            }
+        }
+        session.into()
+    }
+
+    /// Forgets the stored session JWT (memory and `sessionStorage`). Ratio has no sign-out
+    /// endpoint: the JWT itself stays valid until it expires.
+    #[wasm_bindgen(js_name = signOut)]
+    pub fn sign_out(&self) {
+        if let Ok(mut store) = self.shared.store.try_borrow_mut() {
+            store.clear();
+        }
+    }
+
+    /// The low-level typed calls, one per endpoint.
+    #[wasm_bindgen(getter)]
+    pub fn api(&self) -> super::calls::RatioApi {
+        super::calls::RatioApi::new(self.shared.clone())
+    }
+}
+
+/// The `signIn` options, checked.
+struct SignInOptions {
+    provider: JsValue,
+    account: Option<String>,
+    first_factor: FirstFactor,
+    prompts: Prompts,
+    on_event: Option<Function>,
+    signal: Option<AbortSignal>,
+}
+
+const SIGN_IN_KEYS: &[&str] = &[
+    "provider",
+    "account",
+    "firstFactor",
+    "prompts",
+    "onEvent",
+    "signal",
+];
+
+impl SignInOptions {
+    fn from_js(options: &JsValue) -> Result<SignInOptions, RatioAuthError> {
+        if !options.is_object() {
+            return Err(RatioAuthError::config(
+                "signIn needs an options object: { provider, prompts, ... }",
+            ));
+        }
+        let keys = Object::keys(options.unchecked_ref::<Object>());
+        for key in keys.iter().filter_map(|key| key.as_string()) {
+            if !SIGN_IN_KEYS.contains(&key.as_str()) {
+                return Err(RatioAuthError::config(format!(
+                    "unknown signIn option {key:?}; known: {}",
+                    SIGN_IN_KEYS.join(", ")
+                )));
+            }
+        }
+        let absent = |value: &JsValue| value.is_undefined() || value.is_null();
+        let account = property(options, "account");
+        let account = match account.as_string() {
+            Some(account) => Some(account),
+            None if absent(&account) => None,
+            None => return Err(RatioAuthError::config("signIn: account must be a string")),
+        };
+        let first_factor = property(options, "firstFactor");
+        let first_factor = match first_factor.as_string().as_deref() {
+            Some("wallet") => FirstFactor::Wallet,
+            Some("sms") => FirstFactor::Sms,
+            Some("email") => FirstFactor::Email,
+            None if absent(&first_factor) => FirstFactor::Wallet,
+            _ => {
+                return Err(RatioAuthError::config(
+                    "signIn: firstFactor must be \"wallet\", \"sms\" or \"email\"",
+                ));
+            }
+        };
+        let on_event = property(options, "onEvent");
+        let on_event = match on_event.dyn_ref::<Function>() {
+            Some(function) => Some(function.clone()),
+            None if absent(&on_event) => None,
+            None => return Err(RatioAuthError::config("signIn: onEvent must be a function")),
+        };
+        let signal = property(options, "signal");
+        let signal = match signal.dyn_ref::<AbortSignal>() {
+            Some(signal) => Some(signal.clone()),
+            None if absent(&signal) => None,
+            None => {
+                return Err(RatioAuthError::config(
+                    "signIn: signal must be an AbortSignal",
+                ));
+            }
+        };
+        let provider = property(options, "provider");
+        if function_property(&provider, "request").is_none() {
+            return Err(RatioAuthError::config(
+                "signIn: provider must be an EIP-1193 provider (an object with request())",
+            ));
+        }
+        Ok(SignInOptions {
+            provider,
+            account,
+            first_factor,
+            prompts: Prompts::from_js(&property(options, "prompts"))?,
+            on_event,
+            signal,
+        })
+    }
+}
+
+async fn sign_in(shared: &Shared, options: &JsValue) -> Result<Outcome, RatioAuthError> {
+    let options = SignInOptions::from_js(options)?;
+    let mut abort = FlowAbort::new(options.signal.as_ref())?;
+    let signal = abort.signal();
+    let wallet = Wallet::new(
+        options.provider.clone(),
+        Some(shared.config.wallet_timeout_ms().into()),
+    )?;
+    let accounts = match wallet.request_accounts(Some(&signal)).await {
+        Ok(accounts) => accounts,
+        Err(WalletError::Aborted) => return Err(abort.error()),
+        Err(error) => return Err(error.into()),
+    };
+    let account = select_account(&accounts, options.account.as_deref())?;
+    abort.watch_accounts(&wallet, account, &accounts);
+
+    let mut config = FlowConfig::new(shared.client());
+    config.retry = shared.config.retry;
+    let start = Start {
+        wallet: account,
+        first_factor: options.first_factor,
+    };
+    let mut flow = Flow::new(config, start, random_u64(), now_ms());
+    let driver = Driver {
+        shared,
+        wallet: &wallet,
+        prompts: &options.prompts,
+        on_event: options.on_event.as_ref(),
+        abort: &abort,
+        signal: &signal,
+        last_status: Cell::new(None),
+    };
+    driver.run(&mut flow).await
+}
+
+struct Driver<'a> {
+    shared: &'a Shared,
+    wallet: &'a Wallet,
+    prompts: &'a Prompts,
+    on_event: Option<&'a Function>,
+    abort: &'a FlowAbort,
+    signal: &'a AbortSignal,
+    /// Status of the last HTTP response, for `badResponse` errors the engine leaves without one.
+    last_status: Cell<Option<u16>>,
+}
+
+impl Driver<'_> {
+    async fn run(&self, flow: &mut Flow) -> Result<Outcome, RatioAuthError> {
+        loop {
+            self.emit(flow);
+            if self.abort.is_aborted() && !flow.is_finished() {
+                return self.stop(flow, self.abort.error());
+            }
+            match flow.next_action() {
+                Action::Http(request) => {
+                    let outcome = match self.shared.send(&request, Some(self.signal)).await {
+                        Ok(response) => {
+                            self.last_status.set(Some(response.status));
+                            Ok(response)
+                        }
+                        Err(TransportError::Timeout) => Err(api::TransportError::Timeout),
+                        Err(TransportError::Network(detail)) => {
+                            Err(api::TransportError::Network(detail))
+                        }
+                        Err(TransportError::Aborted) => {
+                            return self.stop(flow, self.abort.error());
+                        }
+                    };
+                    flow.on_http(now_ms(), outcome);
+                }
+                Action::Sign { address, message } => {
+                    let signed = self
+                        .wallet
+                        .personal_sign(&message, &address, Some(self.signal))
+                        .await;
+                    match signed {
+                        Ok(signature) => flow.on_signature(now_ms(), Ok(signature)),
+                        Err(WalletError::Aborted) => return self.stop(flow, self.abort.error()),
+                        Err(error) => {
+                            let js_error = RatioAuthError::from(error.clone());
+                            flow.on_signature(
+                                now_ms(),
+                                Err(engine_wallet_error(&error, &js_error)),
+                            );
+                            if matches!(flow.next_action(), Action::Fail(_)) {
+                                // The bridge's error keeps the wallet's detail (`reason`,
+                                // `walletCode`, `cause`); the engine chose to end the flow.
+                                self.emit(flow);
+                                return Err(js_error);
+                            }
+                        }
+                    }
+                }
+                Action::Ask(prompt) => match self.ask(&prompt).await {
+                    Ok(answer) => flow.on_answer(now_ms(), answer),
+                    Err(PromptError::Aborted) => return self.stop(flow, self.abort.error()),
+                    Err(error) => return self.stop(flow, error.into()),
+                },
+                Action::Wait { until_ms } => {
+                    if sleep_until(until_ms, Some(self.signal)).await.is_err() {
+                        return self.stop(flow, self.abort.error());
+                    }
+                    flow.on_timer(now_ms());
+                }
+                Action::Done(outcome) => return Ok(outcome),
+                Action::Fail(mut error) => {
+                    if self.abort.is_aborted() {
+                        return Err(self.abort.error());
+                    }
+                    if error.kind == flow::ErrorKind::BadResponse && error.status.is_none() {
+                        error.status = self.last_status.get();
+                    }
+                    return Err(RatioAuthError::from(&error));
+                }
+            }
+        }
+    }
+
+    async fn ask(&self, prompt: &Prompt) -> Result<Answer, PromptError> {
+        let context = to_js(prompt);
+        let signal = Some(self.signal);
+        match prompt {
+            Prompt::PhoneNumber { .. } => self
+                .prompts
+                .ask_string("phoneNumber", &context, signal)
+                .await
+                .map(Answer::text),
+            Prompt::Email { .. } => self
+                .prompts
+                .ask_string("email", &context, signal)
+                .await
+                .map(Answer::text),
+            Prompt::Otp { .. } => {
+                self.prompts
+                    .ask_otp(&context, signal)
+                    .await
+                    .map(|answer| match answer {
+                        OtpAnswer::Code(code) => Answer::text(code),
+                        OtpAnswer::Resend => Answer::ResendOtp,
+                    })
+            }
+            Prompt::ConfirmLink { .. } => self
+                .prompts
+                .ask_yes_no("confirmLink", &context, signal, true)
+                .await
+                .map(Answer::Confirm),
+        }
+    }
+
+    /// Ends the flow for a reason from outside the engine; the engine still reports `failed`.
+    fn stop(&self, flow: &mut Flow, error: RatioAuthError) -> Result<Outcome, RatioAuthError> {
+        flow.cancel_with(error.to_flow_error());
+        self.emit(flow);
+        Err(error)
+    }
+
+    fn emit(&self, flow: &mut Flow) {
+        for event in flow.drain_events() {
+            emit_event(self.on_event, &to_js(&event));
+        }
+    }
+}
+
+/// The engine's view of a wallet failure: rejections and timeouts as such, the rest as `Other`.
+fn engine_wallet_error(error: &WalletError, js_error: &RatioAuthError) -> flow::WalletError {
+    match error {
+        WalletError::UserRejected { .. } => flow::WalletError::UserRejected,
+        WalletError::Timeout => flow::WalletError::Timeout,
+        other => flow::WalletError::Other {
+            code: js_error.wallet_code(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// `RatioAuthSignInResult`.
+fn outcome_to_js(outcome: &Outcome) -> JsValue {
+    let result = Object::new();
+    set_property(
+        &result,
+        "sessionJwt",
+        &JsValue::from_str(outcome.session_jwt.expose()),
+    );
+    set_property(&result, "path", &JsValue::from_str(outcome.path.as_str()));
+    set_property(
+        &result,
+        "walletAddress",
+        &JsValue::from_str(&outcome.wallet_address.to_checksum()),
+    );
+    set_property(
+        &result,
+        "walletVerified",
+        &JsValue::from_bool(outcome.wallet_verified),
+    );
+    set_property(&result, "factors", &to_js(&outcome.factors));
+    if let Some(mask) = &outcome.user_mask {
+        set_property(&result, "userMask", &to_js(mask));
+    }
+    if let Some(exp) = outcome.expires_at {
+        set_property(
+            &result,
+            "expiresAt",
+            &JsValue::from_f64(exp as f64 * 1000.0),
+        );
+    }
+    result.into()
+}

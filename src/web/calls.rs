@@ -1,0 +1,377 @@
+//! `auth.api`: one typed call per Ratio endpoint, for apps that run their own flow.
+//!
+//! Each call is the engine's request model ([`ApiCall::to_http`] and [`ApiCall::decode`]) sent
+//! once through the same fetch as `signIn` (same `baseUrl`, credentials and `timeoutMs`; no
+//! retries: those are the flow's business). A 2xx resolves to the camelCase body, plus
+//! `refreshJwt` when Ratio sent `ratio-authentication-refresh` (use it from then on); anything
+//! else rejects with a `RatioAuthError`.
+
+use std::rc::Rc;
+
+use js_sys::Promise;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::auth::{Shared, to_js};
+use super::errors::{ErrorKind, RatioAuthError, sanitize_external_text};
+use super::http::TransportError;
+use super::js::{set_property, string_property};
+use super::time::now_ms;
+use crate::api::{
+    AddToUserRequest, ApiCall, ApiError, AuthResponse, CreateUserRequest, EmailAuthenticateRequest,
+    EmailSendRequest, EmailSendResponse, EmptyResponse, ErrorCode, GetUserRequest, HttpRequest,
+    HttpResponse, SmsAuthenticateRequest, SmsSendRequest, SmsSendResponse, User,
+    WalletAuthenticateRequest, WalletStartRequest, WalletStartResponse,
+};
+use crate::backoff::parse_retry_after;
+use crate::eip191::Address;
+use crate::secret::Secret;
+
+/// The low-level calls of one `RatioAuth` (its `api` getter).
+#[wasm_bindgen]
+pub struct RatioApi {
+    shared: Rc<Shared>,
+}
+
+impl RatioApi {
+    pub(crate) fn new(shared: Rc<Shared>) -> RatioApi {
+        RatioApi { shared }
+    }
+
+    /// Only the request building and the decoding are generic: the async part (one
+    /// `future_to_promise` instance for all nine calls) is not, which keeps the bundle small.
+    fn run<C>(
+        &self,
+        name: &'static str,
+        build: impl FnOnce() -> Result<C, RatioAuthError>,
+        jwt: Option<String>,
+    ) -> Promise
+    where
+        C: ApiCall,
+        C::Response: BodyToJs,
+    {
+        let bearer = jwt.filter(|jwt| !jwt.trim().is_empty()).map(Secret::new);
+        let request = build().and_then(|call| {
+            call.to_http(&self.shared.client(), bearer.as_ref())
+                .map_err(|_| {
+                    RatioAuthError::config(format!("api.{name}: the request could not be encoded"))
+                })
+        });
+        send(self.shared.clone(), name, request, decode_to_js::<C>)
+    }
+}
+
+#[wasm_bindgen]
+impl RatioApi {
+    /// `POST /v1/auth/cryptoWallet:start`.
+    #[wasm_bindgen(js_name = walletStart, unchecked_return_type = "Promise<RatioApiWalletStartResponse>")]
+    pub fn wallet_start(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RatioApiWalletRequest")] request: JsValue,
+    ) -> Promise {
+        self.run(
+            "walletStart",
+            move || wallet_address("walletStart", &request).map(WalletStartRequest::new),
+            None,
+        )
+    }
+
+    /// `POST /v1/auth/cryptoWallet:authenticate`; `jwt` links the wallet to that session's user.
+    #[wasm_bindgen(js_name = walletAuthenticate, unchecked_return_type = "Promise<RatioApiAuthResponse>")]
+    pub fn wallet_authenticate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RatioApiWalletAuthenticateRequest")]
+        request: JsValue,
+        jwt: Option<String>,
+    ) -> Promise {
+        self.run(
+            "walletAuthenticate",
+            move || {
+                let address = wallet_address("walletAuthenticate", &request)?;
+                let signature = string_property(&request, "signature").ok_or_else(|| {
+                    bad_argument(
+                        "walletAuthenticate",
+                        "{ walletAddress: string, signature: string }",
+                    )
+                })?;
+                Ok(WalletAuthenticateRequest::new(address, signature))
+            },
+            jwt,
+        )
+    }
+
+    /// `POST /v1/auth/cryptoWallet:addToUser` (needs a two-factor `jwt`).
+    #[wasm_bindgen(js_name = walletAddToUser, unchecked_return_type = "Promise<RatioApiEmptyResponse>")]
+    pub fn wallet_add_to_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RatioApiWalletRequest")] request: JsValue,
+        jwt: String,
+    ) -> Promise {
+        self.run(
+            "walletAddToUser",
+            move || wallet_address("walletAddToUser", &request).map(AddToUserRequest::new),
+            Some(jwt),
+        )
+    }
+
+    /// `POST /v1/auth/otp/sms:send`; with `jwt`, SMS becomes that session's next factor.
+    #[wasm_bindgen(js_name = smsSend, unchecked_return_type = "Promise<RatioApiSmsSendResponse>")]
+    pub fn sms_send(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ phoneNumber: string }")] request: JsValue,
+        jwt: Option<String>,
+    ) -> Promise {
+        self.run(
+            "smsSend",
+            move || read::<SmsSendRequest>("smsSend", "{ phoneNumber: string }", request),
+            jwt,
+        )
+    }
+
+    /// `POST /v1/auth/otp/sms:authenticate`.
+    #[wasm_bindgen(js_name = smsAuthenticate, unchecked_return_type = "Promise<RatioApiAuthResponse>")]
+    pub fn sms_authenticate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ phoneId: string, otp: string }")] request: JsValue,
+        jwt: Option<String>,
+    ) -> Promise {
+        self.run(
+            "smsAuthenticate",
+            move || {
+                read::<SmsAuthenticateRequest>(
+                    "smsAuthenticate",
+                    "{ phoneId: string, otp: string }",
+                    request,
+                )
+            },
+            jwt,
+        )
+    }
+
+    /// `POST /v1/auth/otp/email:send`; with `jwt`, email becomes that session's next factor.
+    #[wasm_bindgen(js_name = emailSend, unchecked_return_type = "Promise<RatioApiEmailSendResponse>")]
+    pub fn email_send(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ emailAddress: string }")] request: JsValue,
+        jwt: Option<String>,
+    ) -> Promise {
+        self.run(
+            "emailSend",
+            move || read::<EmailSendRequest>("emailSend", "{ emailAddress: string }", request),
+            jwt,
+        )
+    }
+
+    /// `POST /v1/auth/otp/email:authenticate`.
+    #[wasm_bindgen(js_name = emailAuthenticate, unchecked_return_type = "Promise<RatioApiAuthResponse>")]
+    pub fn email_authenticate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ emailId: string, otp: string }")] request: JsValue,
+        jwt: Option<String>,
+    ) -> Promise {
+        self.run(
+            "emailAuthenticate",
+            move || {
+                read::<EmailAuthenticateRequest>(
+                    "emailAuthenticate",
+                    "{ emailId: string, otp: string }",
+                    request,
+                )
+            },
+            jwt,
+        )
+    }
+
+    /// `POST /v1/users` (needs a two-factor `jwt` with SMS among its factors).
+    #[wasm_bindgen(js_name = createUser, unchecked_return_type = "Promise<RatioApiUser>")]
+    pub fn create_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RatioApiCreateUserRequest")] request: JsValue,
+        jwt: String,
+    ) -> Promise {
+        self.run(
+            "createUser",
+            move || {
+                read::<CreateUserRequest>(
+                    "createUser",
+                    "{ firstName, lastName, email, country, phone: string, acceptedTerms: boolean, middleName?: string }",
+                    request,
+                )
+            },
+            Some(jwt),
+        )
+    }
+
+    /// `GET /v1/users/{userId}`.
+    #[wasm_bindgen(js_name = getUser, unchecked_return_type = "Promise<RatioApiUser>")]
+    pub fn get_user(
+        &self,
+        #[wasm_bindgen(js_name = userId)] user_id: String,
+        jwt: String,
+    ) -> Promise {
+        self.run(
+            "getUser",
+            move || {
+                if user_id.trim().is_empty() {
+                    return Err(bad_argument("getUser", "a non-empty userId"));
+                }
+                Ok(GetUserRequest { user_id })
+            },
+            Some(jwt),
+        )
+    }
+}
+
+fn decode_to_js<C>(response: &HttpResponse) -> Result<JsValue, ApiError>
+where
+    C: ApiCall,
+    C::Response: BodyToJs,
+{
+    C::decode(response).map(|body| body.body_to_js())
+}
+
+fn send(
+    shared: Rc<Shared>,
+    name: &'static str,
+    request: Result<HttpRequest, RatioAuthError>,
+    decode: fn(&HttpResponse) -> Result<JsValue, ApiError>,
+) -> Promise {
+    future_to_promise(async move {
+        let request = request.map_err(RatioAuthError::into_js)?;
+        let response = shared.send(&request, None).await.map_err(|error| {
+            match error {
+                TransportError::Network(_) => {
+                    RatioAuthError::new(ErrorKind::Network, format!("api.{name}: {error}"))
+                }
+                other => RatioAuthError::from(other),
+            }
+            .into_js()
+        })?;
+        match decode(&response) {
+            Ok(value) => {
+                if let Some(refresh) = &response.refresh_jwt {
+                    set_property(&value, "refreshJwt", &JsValue::from_str(refresh.expose()));
+                }
+                Ok(value)
+            }
+            Err(error) => Err(api_error(name, &error, response.retry_after.as_deref()).into_js()),
+        }
+    })
+}
+
+/// Non-2xx and unreadable answers, with the kinds the engine gives the same answers in a flow.
+fn api_error(name: &str, error: &ApiError, retry_after: Option<&str>) -> RatioAuthError {
+    match error {
+        ApiError::Status { status, body } => {
+            let code = body.as_ref().and_then(|body| body.code.as_ref());
+            let mut message = format!("api.{name}: {error}");
+            if let Some(server) = body
+                .as_ref()
+                .map(|body| body.message.as_str())
+                .filter(|m| !m.is_empty())
+            {
+                message.push_str(&format!(" (Ratio: {})", sanitize_external_text(server)));
+            }
+            let mut out =
+                RatioAuthError::new(status_kind(*status, code), message).with_status(*status);
+            if let Some(code) = code {
+                out = out.with_code(code.as_str());
+            }
+            match retry_after.and_then(parse_retry_after) {
+                Some(after) if *status == 429 => out.with_retry_at(after.until(now_ms())),
+                _ => out,
+            }
+        }
+        ApiError::Malformed { status, .. } => {
+            RatioAuthError::new(ErrorKind::BadResponse, format!("api.{name}: {error}"))
+                .with_status(*status)
+        }
+        ApiError::Encode { .. } => RatioAuthError::config(format!("api.{name}: {error}")),
+    }
+}
+
+/// Same table as the engine's (`flow::error`), which is private to it.
+fn status_kind(status: u16, code: Option<&ErrorCode>) -> ErrorKind {
+    match (status, code) {
+        (429, _) => ErrorKind::RateLimited,
+        (500..=599, _) => ErrorKind::Server,
+        (400, Some(ErrorCode::InvalidSignature)) => ErrorKind::SignatureMismatch,
+        (401, Some(ErrorCode::InvalidOtp)) => ErrorKind::InvalidOtp,
+        (401, Some(ErrorCode::InvalidClientSecret)) => ErrorKind::Config,
+        (403, Some(ErrorCode::MfaRequired)) => ErrorKind::MfaRequired,
+        (409, _) => ErrorKind::Conflict,
+        (400 | 403, _) => ErrorKind::Config,
+        (400..=499, _) => ErrorKind::Server,
+        _ => ErrorKind::BadResponse,
+    }
+}
+
+fn bad_argument(name: &str, expected: &str) -> RatioAuthError {
+    // Never echo the argument: it may hold a code or personal data.
+    RatioAuthError::config(format!("api.{name} expects {expected}"))
+}
+
+fn wallet_address(name: &str, request: &JsValue) -> Result<Address, RatioAuthError> {
+    string_property(request, "walletAddress")
+        .and_then(|text| Address::parse(text.trim()).ok())
+        .ok_or_else(|| {
+            bad_argument(
+                name,
+                "{ walletAddress } with a 0x-address (EIP-55 when mixed case)",
+            )
+        })
+}
+
+fn read<T: DeserializeOwned>(
+    name: &str,
+    expected: &str,
+    value: JsValue,
+) -> Result<T, RatioAuthError> {
+    serde_wasm_bindgen::from_value(value).map_err(|_| bad_argument(name, expected))
+}
+
+/// A response body as the JS object the call resolves to.
+trait BodyToJs {
+    fn body_to_js(&self) -> JsValue;
+}
+
+macro_rules! serialised_body {
+    ($($ty:ty),*) => {$(
+        impl BodyToJs for $ty {
+            fn body_to_js(&self) -> JsValue {
+                let value = to_js(self);
+                // `{}` bodies serialise to an object too; anything else would be a bug, but
+                // the caller still gets an object to put `refreshJwt` on.
+                if value.is_object() { value } else { js_sys::Object::new().into() }
+            }
+        }
+    )*};
+}
+
+serialised_body!(
+    WalletStartResponse,
+    EmptyResponse,
+    SmsSendResponse,
+    EmailSendResponse,
+    User
+);
+
+impl BodyToJs for AuthResponse {
+    // No `Serialize` on purpose (it holds the JWT): written out here, where the app asked for it.
+    fn body_to_js(&self) -> JsValue {
+        let value: JsValue = js_sys::Object::new().into();
+        set_property(
+            &value,
+            "sessionJwt",
+            &JsValue::from_str(self.session_jwt.expose()),
+        );
+        if let Some(mask) = &self.user_mask {
+            set_property(&value, "userMask", &to_js(mask));
+        }
+        if let Some(user) = &self.user {
+            set_property(&value, "user", &to_js(user));
+        }
+        value
+    }
+}

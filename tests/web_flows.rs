@@ -1,0 +1,854 @@
+//! Whole sign-ins in Chromium through the JS-facing API (`new RatioAuth(options)`,
+//! `auth.signIn(options)`, `auth.api.*`, called through their wasm-bindgen exports with JS
+//! objects), against the real sandbox (`scripts/browser-tests` starts it, fixed-OTP off; codes
+//! come from `/sandbox/outbox`). The wallet is a JS EIP-1193 provider whose key lives here (k256).
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Function, Reflect};
+use k256::ecdsa::SigningKey;
+use ratio_auth::eip191::{self, Address};
+use ratio_auth::web::auth::RatioAuth;
+use ratio_auth::web::time::random_u64;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function parse(json) { return JSON.parse(json); }
+export function stringify(value) { return JSON.stringify(value); }
+
+export async function post(url, json) {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: json });
+  return JSON.stringify({ status: response.status, body: await response.text() });
+}
+export async function get(url) {
+  const response = await fetch(url);
+  return JSON.stringify({ status: response.status, body: await response.text() });
+}
+
+// An EIP-1193 provider. `sign(hexMessage, address)` is the Rust side's k256 key; `mode` makes it
+// reject (4001, the -32603 quirk) or never answer.
+export function makeProvider(accounts, sign, mode) {
+  const listeners = new Map();
+  const provider = {
+    calls: [],
+    request(args) {
+      provider.calls.push(args.method);
+      switch (args.method) {
+        case "eth_requestAccounts":
+        case "eth_accounts":
+          return Promise.resolve(accounts.slice());
+        case "personal_sign":
+          if (mode === "reject4001") return Promise.reject(Object.assign(new Error("User rejected the request."), { code: 4001 }));
+          if (mode === "quirk") return Promise.reject({ code: -32603, message: "Internal JSON-RPC error.", data: { originalError: { code: 4001, message: "MetaMask Message Signature: User denied message signature." } } });
+          if (mode === "never") return new Promise(() => {});
+          return Promise.resolve().then(() => sign(args.params[0], args.params[1]));
+        default:
+          return Promise.reject({ code: 4200, message: "unsupported " + args.method });
+      }
+    },
+    on(event, fn) { listeners.set(event, [...(listeners.get(event) || []), fn]); return provider; },
+    removeListener(event, fn) { listeners.set(event, (listeners.get(event) || []).filter((f) => f !== fn)); return provider; },
+    emit(event, value) { for (const fn of (listeners.get(event) || []).slice()) fn(value); },
+  };
+  return provider;
+}
+
+// The signIn options plus what the test inspects: the prompts' contexts, the events (with the
+// time they arrived), the codes typed. `setup`: { base, phone, email, firstFactor, account,
+// wrongOtpFirst, otpNever, abortAfterMs, faultOnConfirm, accountsChangedOnOtp }.
+export function makeSignIn(provider, setupJson) {
+  const setup = JSON.parse(setupJson);
+  const run = { prompts: [], events: [], codes: [], controller: new AbortController() };
+  const codeFor = async (to) => {
+    for (let i = 0; i < 100; i++) {
+      const response = await fetch(setup.base + "/sandbox/outbox?to=" + encodeURIComponent(to));
+      const sent = await response.json();
+      if (sent.length) return sent[0].otp;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error("no code sent to " + to);
+  };
+  let wrongGiven = false;
+  const prompts = {
+    async phoneNumber(ctx) { run.prompts.push(ctx); return setup.phone; },
+    async email(ctx) { run.prompts.push(ctx); return setup.email; },
+    async otp(ctx) {
+      run.prompts.push(ctx);
+      if (setup.accountsChangedOnOtp) { provider.emit("accountsChanged", [setup.accountsChangedOnOtp]); }
+      if (setup.resendFirst && !run.resent) { run.resent = true; return setup.resendFirst; }
+      if (setup.otpNever) {
+        if (setup.abortAfterMs !== undefined) setTimeout(() => run.controller.abort(), setup.abortAfterMs);
+        return new Promise(() => {});
+      }
+      const code = await codeFor(ctx.channel === "sms" ? setup.phone : setup.email);
+      if (setup.wrongOtpFirst && !wrongGiven) { wrongGiven = true; return code === "000000" ? "111111" : "000000"; }
+      run.codes.push(code);
+      return code;
+    },
+    async confirmLink(ctx) {
+      run.prompts.push(ctx);
+      if (setup.faultOnConfirm) {
+        await fetch(setup.base + "/sandbox/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(setup.faultOnConfirm) });
+      }
+      return true;
+    },
+  };
+  run.options = {
+    provider,
+    prompts,
+    onEvent(event) {
+      run.events.push({ event, at: Date.now() });
+      // The resend waits out the engine's 30 s cool-down: seeing it scheduled is enough.
+      if (setup.resendFirst && event.type === "resendScheduled") run.controller.abort();
+    },
+    signal: run.controller.signal,
+  };
+  if (setup.firstFactor) run.options.firstFactor = setup.firstFactor;
+  if (setup.account) run.options.account = setup.account;
+  return run;
+}
+export function options(run) { return run.options; }
+export function runJson(run) { return JSON.stringify({ prompts: run.prompts, events: run.events, codes: run.codes }); }
+"#)]
+extern "C" {
+    fn parse(json: &str) -> JsValue;
+    fn stringify(value: &JsValue) -> String;
+    async fn post(url: &str, json: &str) -> JsValue;
+    async fn get(url: &str) -> JsValue;
+    #[wasm_bindgen(js_name = makeProvider)]
+    fn make_provider(accounts: &JsValue, sign: &Function, mode: &str) -> JsValue;
+    #[wasm_bindgen(js_name = makeSignIn)]
+    fn make_sign_in(provider: &JsValue, setup_json: &str) -> JsValue;
+    fn options(run: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = runJson)]
+    fn run_json(run: &JsValue) -> String;
+}
+
+fn sandbox_url() -> &'static str {
+    match option_env!("RATIO_SANDBOX_URL") {
+        Some(url) if !url.is_empty() => url.trim_end_matches('/'),
+        _ => panic!(
+            "RATIO_SANDBOX_URL was not set when this test was compiled: run scripts/browser-tests"
+        ),
+    }
+}
+
+/// Small retries so failure tests stay fast; bounded total so nothing can hang.
+fn auth_with(extra: Value) -> RatioAuth {
+    let mut options = json!({
+        "baseUrl": sandbox_url(),
+        "clientId": "sandbox",
+        "clientSecret": "sandbox-secret",
+        "retry": {"maxAttempts": 3, "baseDelayMs": 20, "maxDelayMs": 200, "maxTotalMs": 10000},
+        "timeoutMs": 5000,
+    });
+    if let (Some(options), Some(extra)) = (options.as_object_mut(), extra.as_object()) {
+        for (key, value) in extra {
+            options.insert(key.clone(), value.clone());
+        }
+    }
+    match RatioAuth::new(parse(&options.to_string())) {
+        Ok(auth) => auth,
+        Err(error) => panic!("options refused: {}", stringify(&error)),
+    }
+}
+
+fn auth() -> RatioAuth {
+    auth_with(json!({}))
+}
+
+async fn sandbox_post(path: &str, body: Value) -> (u16, Value) {
+    let reply = post(&format!("{}{path}", sandbox_url()), &body.to_string()).await;
+    read_reply(&reply)
+}
+
+async fn sandbox_get(path: &str) -> (u16, Value) {
+    let reply = get(&format!("{}{path}", sandbox_url())).await;
+    read_reply(&reply)
+}
+
+fn read_reply(reply: &JsValue) -> (u16, Value) {
+    let reply: Value = serde_json::from_str(&reply.as_string().unwrap_or_default()).unwrap();
+    let status = reply["status"].as_u64().unwrap() as u16;
+    let body =
+        serde_json::from_str(reply["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
+    (status, body)
+}
+
+async fn add_fault(fault: Value) {
+    let (status, body) = sandbox_post("/sandbox/faults", fault).await;
+    assert!(
+        status == 201 || status == 200,
+        "fault refused: {status} {body}"
+    );
+}
+
+async fn reset_sandbox() {
+    let (status, _) = sandbox_post("/sandbox/reset", json!({})).await;
+    assert_eq!(status, 200);
+}
+
+fn random_key() -> SigningKey {
+    loop {
+        let mut bytes = [0u8; 32];
+        for chunk in bytes.chunks_mut(8) {
+            chunk.copy_from_slice(&random_u64().to_le_bytes());
+        }
+        if let Ok(key) = SigningKey::from_slice(&bytes) {
+            return key;
+        }
+    }
+}
+
+/// A US number the sandbox accepts (area code and exchange start with 2-9), fresh per test so
+/// per-number send limits never carry over.
+fn random_phone() -> String {
+    let r = random_u64();
+    format!("+1{}{}", 200 + r % 800, 2_000_000 + (r >> 16) % 8_000_000)
+}
+
+fn random_email() -> String {
+    format!("user{}@example.com", random_u64() % 1_000_000_000)
+}
+
+/// A test wallet: a k256 key in Rust behind a JS EIP-1193 provider.
+struct TestWallet {
+    address: Address,
+    provider: JsValue,
+    _sign: Closure<dyn Fn(String, String) -> String>,
+}
+
+impl TestWallet {
+    fn new(mode: &str) -> TestWallet {
+        let key = random_key();
+        TestWallet::with_keys(&key, key.clone(), mode)
+    }
+
+    /// Reports `account`'s address but signs with `signer` (the wrong-account wallet).
+    fn with_keys(account: &SigningKey, signer: SigningKey, mode: &str) -> TestWallet {
+        let address = Address::from_verifying_key(account.verifying_key());
+        let sign = Closure::<dyn Fn(String, String) -> String>::new(
+            move |hex_message: String, _address: String| {
+                let bytes = hex::decode(hex_message.trim_start_matches("0x")).unwrap_or_default();
+                eip191::sign_personal(&signer, &bytes)
+            },
+        );
+        let accounts = parse(&json!([address.to_lower_hex()]).to_string());
+        let provider = make_provider(&accounts, sign.as_ref().unchecked_ref(), mode);
+        TestWallet {
+            address,
+            provider,
+            _sign: sign,
+        }
+    }
+}
+
+struct Contact {
+    phone: String,
+    email: String,
+}
+
+fn contact() -> Contact {
+    Contact {
+        phone: random_phone(),
+        email: random_email(),
+    }
+}
+
+/// `POST /sandbox/users`; returns the user's id.
+async fn create_user(contact: &Contact, wallet: Option<&Address>) -> String {
+    let mut body = json!({"phoneNumber": contact.phone, "emailAddress": contact.email});
+    if let Some(wallet) = wallet {
+        body["walletAddress"] = json!(wallet.to_checksum());
+    }
+    let (status, reply) = sandbox_post("/sandbox/users", body).await;
+    assert_eq!(status, 201, "{reply}");
+    reply["id"].as_str().unwrap().to_owned()
+}
+
+struct Run {
+    handle: JsValue,
+}
+
+impl Run {
+    fn new(wallet: &TestWallet, setup: Value) -> Run {
+        let mut setup = setup;
+        setup["base"] = json!(sandbox_url());
+        Run {
+            handle: make_sign_in(&wallet.provider, &setup.to_string()),
+        }
+    }
+
+    async fn sign_in(&self, auth: &RatioAuth) -> Result<Value, JsValue> {
+        let result = JsFuture::from(auth.sign_in(options(&self.handle))).await?;
+        Ok(serde_json::from_str(&stringify(&result)).unwrap())
+    }
+
+    fn record(&self) -> Value {
+        serde_json::from_str(&run_json(&self.handle)).unwrap()
+    }
+
+    fn events(&self) -> Vec<Value> {
+        self.record()["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["event"].clone())
+            .collect()
+    }
+
+    fn prompts(&self) -> Vec<Value> {
+        self.record()["prompts"].as_array().unwrap().clone()
+    }
+}
+
+fn prop(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Asserts a `RatioAuthError` of `kind`; returns it for more checks.
+fn expect_error(result: Result<Value, JsValue>, kind: &str) -> JsValue {
+    let error = match result {
+        Ok(value) => panic!("expected a {kind} error, got {value}"),
+        Err(error) => error,
+    };
+    assert!(error.is_instance_of::<js_sys::Error>(), "not an Error");
+    assert_eq!(
+        prop(&error, "name").as_string().as_deref(),
+        Some("RatioAuthError")
+    );
+    assert_eq!(
+        prop(&error, "kind").as_string().as_deref(),
+        Some(kind),
+        "message: {:?}",
+        prop(&error, "message").as_string()
+    );
+    error
+}
+
+fn assert_signed_in(result: &Value, path: &str, wallet: &TestWallet, verified: bool) {
+    assert_eq!(result["path"], path, "{result}");
+    assert_eq!(result["walletAddress"], wallet.address.to_checksum());
+    assert_eq!(result["walletVerified"], verified);
+    assert_eq!(result["sessionJwt"].as_str().unwrap().split('.').count(), 3);
+}
+
+/// Events must be typed, end with `finished`/`failed`, and never carry the JWT or a code.
+fn assert_events_clean(run: &Run, secrets: &[&str]) {
+    let events = run.events();
+    assert!(!events.is_empty());
+    for event in &events {
+        assert!(event["type"].is_string(), "{event}");
+    }
+    let text = serde_json::to_string(&events).unwrap();
+    for secret in secrets {
+        assert!(!secret.is_empty());
+        assert!(!text.contains(secret), "an event carries a secret");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The four flows
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn returning_user_wallet_then_sms() {
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    create_user(&contact, Some(&wallet.address)).await;
+    let auth = auth();
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email}),
+    );
+    let result = run.sign_in(&auth).await.unwrap();
+
+    assert_signed_in(&result, "returning", &wallet, true);
+    assert_eq!(result["factors"], json!(["wallet", "sms"]));
+    assert!(result["userMask"]["phoneMask"].is_string(), "{result}");
+    // sms:send needs the whole number: asked, with Ratio's last 4 digits as a hint.
+    let prompts = run.prompts();
+    assert_eq!(prompts.len(), 2, "{prompts:?}");
+    assert_eq!(prompts[0]["kind"], "phoneNumber");
+    assert_eq!(prompts[0]["purpose"], "secondFactor");
+    assert_eq!(
+        prompts[0]["phoneMask"],
+        contact.phone[contact.phone.len() - 4..]
+    );
+    assert_eq!(prompts[1]["kind"], "otp");
+    assert_eq!(prompts[1]["channel"], "sms");
+    assert_eq!(prompts[1]["attempt"], 1);
+    assert!(prompts[1]["resendAvailableAt"].is_number());
+
+    let jwt = result["sessionJwt"].as_str().unwrap();
+    let record = run.record();
+    let code = record["codes"][0].as_str().unwrap();
+    assert_events_clean(&run, &[jwt, code, &contact.phone]);
+    let events = run.events();
+    assert!(events.iter().any(|e| e["type"] == "signatureChecked"));
+    assert_eq!(events.last().unwrap()["type"], "finished");
+
+    // The JWT is kept (memory by default) until signOut.
+    let session = auth.session();
+    assert_eq!(
+        prop(&session, "sessionJwt").as_string().as_deref(),
+        Some(jwt)
+    );
+    assert_eq!(stringify(&prop(&session, "factors")), r#"["wallet","sms"]"#);
+    auth.sign_out();
+    assert!(auth.session().is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn new_user_wallet_then_phone() {
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email}),
+    );
+    let result = run.sign_in(&auth()).await.unwrap();
+
+    assert_signed_in(&result, "new", &wallet, true);
+    assert_eq!(result["factors"], json!(["wallet", "sms"]));
+    assert!(result.get("userMask").is_none(), "{result}");
+    let kinds: Vec<Value> = run.prompts().iter().map(|p| p["kind"].clone()).collect();
+    assert_eq!(kinds, vec![json!("phoneNumber"), json!("otp")]);
+}
+
+#[wasm_bindgen_test]
+async fn new_wallet_of_an_existing_user_takes_the_link_path() {
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    let user_id = create_user(&contact, None).await;
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email}),
+    );
+    let result = run.sign_in(&auth()).await.unwrap();
+
+    assert_signed_in(&result, "linked", &wallet, false);
+    let kinds: Vec<Value> = run.prompts().iter().map(|p| p["kind"].clone()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            json!("phoneNumber"),
+            json!("confirmLink"),
+            json!("otp"),
+            json!("email"),
+            json!("otp")
+        ]
+    );
+    assert_eq!(
+        run.prompts()[1]["walletAddress"],
+        wallet.address.to_checksum()
+    );
+    let events = run.events();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "pathChosen" && e["path"] == "linked")
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "walletLinked" && e["verified"] == false)
+    );
+
+    // The sandbox agrees: the wallet is the user's, unverified until it next signs in.
+    let (status, user) = sandbox_get(&format!("/sandbox/users/{user_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        user["wallets"],
+        json!([{"address": wallet.address.to_checksum(), "verified": false}])
+    );
+}
+
+#[wasm_bindgen_test]
+async fn link_path_waits_out_a_429_retry_after() {
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    create_user(&contact, None).await;
+    // Posted at the confirm prompt, i.e. after the 409: it hits the first-factor resend.
+    let fault =
+        json!({"path": "/v1/auth/otp/sms:send", "status": 429, "retryAfterSeconds": 2, "count": 1});
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email, "faultOnConfirm": fault}),
+    );
+    let result = run.sign_in(&auth()).await.unwrap();
+    assert_signed_in(&result, "linked", &wallet, false);
+
+    let record = run.record();
+    let entries = record["events"].as_array().unwrap();
+    let limited_at = entries
+        .iter()
+        .find(|e| e["event"]["type"] == "responseReceived" && e["event"]["status"] == 429)
+        .map(|e| e["at"].as_f64().unwrap())
+        .expect("a 429 was received");
+    let next_send_at = entries
+        .iter()
+        .filter(|e| e["at"].as_f64().unwrap() >= limited_at)
+        .find(|e| e["event"]["type"] == "requestSent" && e["event"]["endpoint"] == "smsSend")
+        .map(|e| e["at"].as_f64().unwrap())
+        .expect("the send was retried");
+    // Both stamps are taken after the engine's own clock readings; allow 1 ms of clock skew.
+    assert!(
+        next_send_at - limited_at >= 1999.0,
+        "retried {} ms after a Retry-After of 2 s",
+        next_send_at - limited_at
+    );
+    assert!(entries.iter().any(|e| e["event"]["type"] == "backingOff"
+        && e["event"]["reason"] == "rateLimited"
+        && e["event"]["retryAfterMs"].is_number()));
+}
+
+#[wasm_bindgen_test]
+async fn factor_first_sms_then_wallet() {
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    let user_id = create_user(&contact, None).await;
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email, "firstFactor": "sms"}),
+    );
+    let result = run.sign_in(&auth()).await.unwrap();
+
+    assert_signed_in(&result, "factorFirst", &wallet, true);
+    assert_eq!(result["factors"], json!(["sms", "wallet"]));
+    let (_, user) = sandbox_get(&format!("/sandbox/users/{user_id}")).await;
+    assert_eq!(
+        user["wallets"],
+        json!([{"address": wallet.address.to_checksum(), "verified": true}])
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users and wallets misbehaving
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn wrong_code_then_right_code() {
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    create_user(&contact, Some(&wallet.address)).await;
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email, "wrongOtpFirst": true}),
+    );
+    let result = run.sign_in(&auth()).await.unwrap();
+    assert_signed_in(&result, "returning", &wallet, true);
+
+    let otp: Vec<Value> = run
+        .prompts()
+        .into_iter()
+        .filter(|p| p["kind"] == "otp")
+        .collect();
+    assert_eq!(otp.len(), 2);
+    assert_eq!(otp[0]["attempt"], 1);
+    assert!(otp[0].get("problem").is_none());
+    assert_eq!(otp[1]["attempt"], 2);
+    assert_eq!(otp[1]["problem"], "wrongCode");
+    assert!(run.events().iter().any(|e| e["type"] == "otpRejected"));
+}
+
+#[wasm_bindgen_test]
+async fn the_otp_prompt_asks_for_a_resend() {
+    for resend in [json!("resend"), json!({"resend": true})] {
+        let wallet = TestWallet::new("sign");
+        let run = Run::new(
+            &wallet,
+            json!({"phone": random_phone(), "email": random_email(), "resendFirst": resend}),
+        );
+        expect_error(run.sign_in(&auth()).await, "aborted");
+        let scheduled: Vec<Value> = run
+            .events()
+            .into_iter()
+            .filter(|e| e["type"] == "resendScheduled")
+            .collect();
+        assert_eq!(scheduled.len(), 1, "{resend}");
+        assert_eq!(scheduled[0]["channel"], "sms");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn user_rejection_4001() {
+    let wallet = TestWallet::new("reject4001");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let error = expect_error(run.sign_in(&auth()).await, "userRejected");
+    assert_eq!(prop(&error, "walletCode").as_f64(), Some(4001.0));
+    let events = run.events();
+    assert_eq!(events.last().unwrap()["type"], "failed");
+    assert_eq!(events.last().unwrap()["error"]["kind"], "userRejected");
+}
+
+#[wasm_bindgen_test]
+async fn user_rejection_minus_32603_quirk() {
+    let wallet = TestWallet::new("quirk");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let error = expect_error(run.sign_in(&auth()).await, "userRejected");
+    assert_eq!(prop(&error, "walletCode").as_f64(), Some(-32603.0));
+}
+
+#[wasm_bindgen_test]
+async fn abort_mid_flow() {
+    let wallet = TestWallet::new("sign");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email(), "otpNever": true, "abortAfterMs": 100}),
+    );
+    expect_error(run.sign_in(&auth()).await, "aborted");
+    let events = run.events();
+    assert_eq!(events.last().unwrap()["error"]["kind"], "aborted");
+}
+
+#[wasm_bindgen_test]
+async fn accounts_changed_mid_flow() {
+    let wallet = TestWallet::new("sign");
+    let other = TestWallet::new("sign");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email(),
+               "accountsChangedOnOtp": other.address.to_lower_hex(), "otpNever": true}),
+    );
+    let error = expect_error(run.sign_in(&auth()).await, "wallet");
+    assert_eq!(
+        prop(&error, "reason").as_string().as_deref(),
+        Some("accountsChanged")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_wallet_that_never_answers_times_out() {
+    let wallet = TestWallet::new("never");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let started = js_sys::Date::now();
+    expect_error(
+        run.sign_in(&auth_with(json!({"timeoutMs": 300}))).await,
+        "timeout",
+    );
+    assert!(js_sys::Date::now() - started < 4000.0);
+}
+
+#[wasm_bindgen_test]
+async fn a_signature_from_another_account() {
+    let account = random_key();
+    let signer = random_key();
+    let signer_address = Address::from_verifying_key(signer.verifying_key());
+    let wallet = TestWallet::with_keys(&account, signer, "sign");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let error = expect_error(run.sign_in(&auth()).await, "signatureMismatch");
+    assert_eq!(
+        prop(&error, "signedBy").as_string(),
+        Some(signer_address.to_checksum())
+    );
+    // Checked locally: the bad signature never reached the server.
+    assert!(
+        !run.events()
+            .iter()
+            .any(|e| e["type"] == "requestSent" && e["endpoint"] == "walletAuthenticate")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers misbehaving (sandbox faults; each test resets them so none carry over)
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn malformed_json_is_a_bad_response() {
+    reset_sandbox().await;
+    add_fault(json!({"path": "/v1/auth/cryptoWallet:start", "status": 200, "body": "{\"challenge\": \"Signing in"})).await;
+    let wallet = TestWallet::new("sign");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let error = expect_error(run.sign_in(&auth()).await, "badResponse");
+    assert_eq!(prop(&error, "status").as_f64(), Some(200.0));
+    reset_sandbox().await;
+}
+
+#[wasm_bindgen_test]
+async fn an_html_502_page_is_a_server_error() {
+    reset_sandbox().await;
+    let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    add_fault(
+        json!({"path": "/v1/auth/cryptoWallet:start", "status": 502, "body": page,
+                     "contentType": "text/html", "count": 3}),
+    )
+    .await;
+    let wallet = TestWallet::new("sign");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let error = expect_error(run.sign_in(&auth()).await, "server");
+    assert_eq!(prop(&error, "status").as_f64(), Some(502.0));
+    assert!(
+        !prop(&error, "message")
+            .as_string()
+            .unwrap_or_default()
+            .contains("<html>")
+    );
+    let retries = run
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "requestSent" && e["endpoint"] == "walletStart")
+        .count();
+    assert_eq!(retries, 3, "maxAttempts is 3");
+    reset_sandbox().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_connection_is_a_network_error() {
+    reset_sandbox().await;
+    // Chromium silently retries a POST once on a dropped keep-alive connection: enough drops
+    // for every attempt and its browser retry.
+    add_fault(json!({"path": "/v1/auth/cryptoWallet:start", "status": 502,
+                     "dropConnection": true, "count": 6}))
+    .await;
+    let wallet = TestWallet::new("sign");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    expect_error(run.sign_in(&auth()).await, "network");
+    assert!(
+        run.events()
+            .iter()
+            .any(|e| e["type"] == "transportFailed" && e["timeout"] == false)
+    );
+    reset_sandbox().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options and the low-level calls
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn client_secret_with_a_remote_base_url_is_refused() {
+    let options = json!({"baseUrl": "https://api.ratio.me", "clientId": "id", "clientSecret": "s3cr3t-value"});
+    let error = match RatioAuth::new(parse(&options.to_string())) {
+        Ok(_) => panic!("a client secret for a remote baseUrl was accepted"),
+        Err(error) => error,
+    };
+    assert_eq!(prop(&error, "kind").as_string().as_deref(), Some("config"));
+    assert!(
+        !prop(&error, "message")
+            .as_string()
+            .unwrap_or_default()
+            .contains("s3cr3t-value")
+    );
+
+    // Allowed when asked for explicitly, and always for loopback.
+    let allowed = json!({"baseUrl": "https://api.ratio.me", "clientId": "id", "clientSecret": "s",
+                         "dangerouslyAllowClientSecretInBrowser": true});
+    assert!(RatioAuth::new(parse(&allowed.to_string())).is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_options_are_checked() {
+    let wallet = TestWallet::new("sign");
+    let auth = auth();
+    let bad = parse(r#"{"prompts": {}, "provder": 1}"#);
+    let result = JsFuture::from(auth.sign_in(bad)).await.map(|_| Value::Null);
+    expect_error(result, "config");
+    let no_prompts = js_sys::Object::new();
+    Reflect::set(&no_prompts, &"provider".into(), &wallet.provider).unwrap();
+    let result = JsFuture::from(auth.sign_in(no_prompts.into()))
+        .await
+        .map(|_| Value::Null);
+    expect_error(result, "config");
+}
+
+async fn api_call(promise: js_sys::Promise) -> Result<Value, JsValue> {
+    let value = JsFuture::from(promise).await?;
+    Ok(serde_json::from_str(&stringify(&value)).unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn low_level_api_calls() {
+    let auth = auth();
+    let api = auth.api();
+    let key = random_key();
+    let address = Address::from_verifying_key(key.verifying_key());
+    let wallet = parse(&json!({"walletAddress": address.to_checksum()}).to_string());
+
+    let start = api_call(api.wallet_start(wallet)).await.unwrap();
+    let challenge = start["challenge"].as_str().unwrap();
+    let signature = eip191::sign_personal(&key, challenge.as_bytes());
+    let request = json!({"walletAddress": address.to_checksum(), "signature": signature});
+    let signed_in = api_call(api.wallet_authenticate(parse(&request.to_string()), None))
+        .await
+        .unwrap();
+    let wallet_jwt = signed_in["sessionJwt"].as_str().unwrap().to_owned();
+    assert!(signed_in.get("userMask").is_none(), "a new user");
+
+    let phone = random_phone();
+    let sent = api_call(api.sms_send(
+        parse(&json!({"phoneNumber": phone}).to_string()),
+        Some(wallet_jwt.clone()),
+    ))
+    .await
+    .unwrap();
+    let phone_id = sent["phoneId"].as_str().unwrap().to_owned();
+
+    let wrong = json!({"phoneId": phone_id, "otp": "000000"});
+    let error = expect_error(
+        api_call(api.sms_authenticate(parse(&wrong.to_string()), Some(wallet_jwt.clone()))).await,
+        "invalidOtp",
+    );
+    assert_eq!(prop(&error, "status").as_f64(), Some(401.0));
+    assert_eq!(
+        prop(&error, "code").as_string().as_deref(),
+        Some("INVALID_OTP")
+    );
+
+    let (_, outbox) =
+        sandbox_get(&format!("/sandbox/outbox?to={}", phone.replace('+', "%2B"))).await;
+    let code = outbox[0]["otp"].as_str().unwrap();
+    let right = json!({"phoneId": phone_id, "otp": code});
+    let two_factor = api_call(api.sms_authenticate(parse(&right.to_string()), Some(wallet_jwt)))
+        .await
+        .unwrap();
+    assert_eq!(
+        two_factor["sessionJwt"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .count(),
+        3
+    );
+
+    // Arguments are checked before anything is sent, without echoing them.
+    let error = expect_error(
+        api_call(api.wallet_start(parse(r#"{"walletAddress": "0x12"}"#))).await,
+        "config",
+    );
+    assert!(prop(&error, "message").as_string().is_some());
+    // A JWT Ratio cannot read is refused (401 INVALID_JWT).
+    let key2 = random_key();
+    let other = Address::from_verifying_key(key2.verifying_key());
+    let add = parse(&json!({"walletAddress": other.to_checksum()}).to_string());
+    let error = expect_error(
+        api_call(api.wallet_add_to_user(add, "not-a-jwt".into())).await,
+        "server",
+    );
+    assert_eq!(prop(&error, "status").as_f64(), Some(401.0));
+}
