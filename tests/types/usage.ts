@@ -1,0 +1,162 @@
+// Uses the whole public API of the package as a TypeScript dapp would; `tsc --noEmit` must accept
+// it against pkg/ratio_auth.d.ts (strict mode, no `any`). Never run: type-checked only.
+import init, {
+  RatioAuth,
+  RatioApi,
+  discoverWallets,
+  isRatioAuthError,
+  type EIP1193Provider,
+  type EIP6963ProviderDetail,
+  type RatioAuthError,
+  type RatioAuthErrorKind,
+  type RatioAuthEvent,
+  type RatioAuthOptions,
+  type RatioAuthPrompts,
+  type RatioAuthSignInResult,
+  type RatioAuthSession,
+  type RatioAuthPath,
+  type RatioAuthFactor,
+  type RatioAuthTokenFactor,
+  type RatioAuthOtpPromptContext,
+} from "ratio-auth";
+
+declare const injected: EIP1193Provider | undefined;
+
+const ERROR_TEXT: Record<RatioAuthErrorKind, string> = {
+  userRejected: "declined in the wallet",
+  rateLimited: "too many attempts",
+  conflict: "already in use",
+  invalidOtp: "wrong code",
+  mfaRequired: "second factor needed",
+  signatureMismatch: "signed by another account",
+  network: "offline",
+  timeout: "too slow",
+  aborted: "stopped",
+  server: "server error",
+  badResponse: "not Ratio's answer",
+  config: "misconfigured",
+  wallet: "wallet failed",
+};
+
+function describe(event: RatioAuthEvent): string {
+  switch (event.type) {
+    case "stateChanged":
+      return `${event.state} (${event.purpose})`;
+    case "pathChosen":
+      return event.path;
+    case "requestSent":
+      return `${event.endpoint} #${event.attempt}${event.token ? ` with token ${event.token.id}` : ""}`;
+    case "responseReceived":
+      return `${event.endpoint}: ${event.status} ${event.code ?? ""}`;
+    case "otpSent":
+      return `${event.channel} to ${event.destinationMask}`;
+    case "otpRejected":
+      return `${event.attemptsLeft} left`;
+    case "backingOff": {
+      const seconds: number = (event.untilMs - Date.now()) / 1000;
+      return `${event.reason}: retry ${event.endpoint} in ${seconds.toFixed(1)} s`;
+    }
+    case "tokenIssued":
+      return event.factors.join("+");
+    case "walletLinked":
+      return `${event.address} verified=${event.verified}`;
+    case "finished":
+      return `${event.path} walletVerified=${event.walletVerified}`;
+    case "failed":
+      return `${event.error.kind}: ${event.error.message}`;
+    default:
+      return event.type;
+  }
+}
+
+async function main(): Promise<void> {
+  await init();
+  const options: RatioAuthOptions = {
+    baseUrl: "http://127.0.0.1:8080",
+    clientId: "sandbox",
+    clientSecret: "sandbox-secret",
+    deviceFingerprint: btoa(JSON.stringify({ userAgent: navigator.userAgent })),
+    retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 120_000 },
+    timeoutMs: 15_000,
+    storage: "sessionStorage",
+  };
+  const auth = new RatioAuth(options);
+  const proxied = new RatioAuth({ baseUrl: "https://dapp.example/ratio", clientSessionId: "cs_123" });
+  proxied.free();
+
+  const wallets: EIP6963ProviderDetail[] = await discoverWallets(300);
+  const first = wallets[0];
+  const provider: EIP1193Provider | undefined = first?.provider ?? injected;
+  if (!provider) return;
+  const names: string[] = wallets.map((w) => `${w.info.name} ${w.info.rdns} ${w.info.uuid} ${w.info.icon}`);
+  console.log(names);
+
+  const prompts: RatioAuthPrompts = {
+    phoneNumber: async (ctx) => (ctx.phoneMask ? `+1555000${ctx.phoneMask}` : "+14155550123"),
+    email: async (ctx) => `${ctx.purpose}@example.com`,
+    otp: async (ctx: RatioAuthOtpPromptContext) =>
+      ctx.attempt > ctx.maxAttempts ? { resend: true } : ctx.resendAvailableAt ? "resend" : "123456",
+    confirmLink: async (ctx) => ctx.walletAddress.startsWith("0x"),
+  };
+
+  const controller = new AbortController();
+  try {
+    const result: RatioAuthSignInResult = await auth.signIn({
+      provider,
+      account: "0x0000000000000000000000000000000000000001",
+      firstFactor: "wallet",
+      prompts,
+      onEvent: (event) => console.log(describe(event)),
+      signal: controller.signal,
+    });
+    const path: RatioAuthPath = result.path;
+    const factors: RatioAuthTokenFactor[] = result.factors;
+    const firstFactor: RatioAuthFactor = "sms";
+    const jwt: string = result.sessionJwt;
+    const verified: boolean = result.walletVerified;
+    const userId: string | undefined = result.userMask?.id;
+    console.log(path, factors, firstFactor, jwt.length, verified, userId, result.walletAddress, result.userMask?.phoneMask);
+
+    const session: RatioAuthSession | undefined = auth.session();
+    if (session && !session.expired) console.log(session.expiresAt, session.factors);
+
+    const api: RatioApi = auth.api;
+    const { challenge } = await api.walletStart({ walletAddress: result.walletAddress });
+    const signature = (await provider.request({ method: "personal_sign", params: [challenge, result.walletAddress] })) as string;
+    const authenticated = await api.walletAuthenticate({ walletAddress: result.walletAddress, signature }, jwt);
+    const next = authenticated.refreshJwt ?? authenticated.sessionJwt;
+    const sms = await api.smsSend({ phoneNumber: "+14155550123" }, next);
+    const smsAuth = await api.smsAuthenticate({ phoneId: sms.phoneId, otp: "123456" }, next);
+    const mail = await api.emailSend({ emailAddress: "a@example.com" }, smsAuth.sessionJwt);
+    const mailAuth = await api.emailAuthenticate({ emailId: mail.emailId, otp: "123456" }, smsAuth.sessionJwt);
+    await api.walletAddToUser({ walletAddress: result.walletAddress }, mailAuth.sessionJwt);
+    const user = await api.createUser(
+      { firstName: "Ada", lastName: "Lovelace", email: "a@example.com", country: "US", phone: "+14155550123", acceptedTerms: true },
+      mailAuth.sessionJwt,
+    );
+    if (user.id) console.log((await api.getUser(user.id, mailAuth.sessionJwt)).firstName);
+    auth.signOut();
+  } catch (error: unknown) {
+    if (isRatioAuthError(error)) {
+      const e: RatioAuthError = error;
+      const retryAt: number | undefined = e.retryAt;
+      console.log(ERROR_TEXT[e.kind], e.code, e.status, retryAt, e.signedBy, e.walletCode, e.reason, e.cause, e.stack);
+    } else {
+      throw error;
+    }
+  } finally {
+    auth.free();
+  }
+}
+
+void main();
+
+// The types are real (no `any`): these must be refused.
+// @ts-expect-error storage is "memory" | "sessionStorage", never localStorage
+new RatioAuth({ baseUrl: "http://127.0.0.1:8080", storage: "localStorage" });
+// @ts-expect-error baseUrl is a string
+new RatioAuth({ baseUrl: 8080 });
+// @ts-expect-error an unknown error kind
+const notAKind: RatioAuthErrorKind = "oops";
+// @ts-expect-error firstFactor is wallet | sms | email
+void ({ firstFactor: "totp" } satisfies Partial<Parameters<RatioAuth["signIn"]>[0]>);
