@@ -39,7 +39,10 @@ ensure_chromium() {
 # wasm-opt from npm's binaryen (a node build): Debian's binaryen 108 corrupts wasm-bindgen output.
 ensure_node_modules() {
   if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
-    (cd "$ROOT" && npm ci --no-audit --no-fund)
+    # `npm install --no-save` rather than `npm ci`: the registry mirror here lists no builds of
+    # rollup/esbuild for other platforms, so the lock file cannot name them and `npm ci` refuses
+    # it as "out of sync". `install` still takes every version from the lock and writes nothing.
+    (cd "$ROOT" && npm install --no-save --no-audit --no-fund)
   fi
 }
 
