@@ -372,19 +372,20 @@ impl Flow {
                 return;
             }
         }
+        // Honoured on a 5xx too (RFC 9110 §10.2.3: a 503 says how long the outage lasts).
+        let retry_after = response
+            .retry_after
+            .as_deref()
+            .and_then(backoff::parse_retry_after);
         match response.status {
             200..=299 => self.on_success(call, &response),
             429 => {
-                let retry_after = response
-                    .retry_after
-                    .as_deref()
-                    .and_then(backoff::parse_retry_after);
                 let error = status_error(endpoint, 429, error_body);
                 self.retry_or_fail(call, RetryReason::RateLimited, retry_after, error);
             }
             500..=599 => {
                 let error = status_error(endpoint, response.status, error_body);
-                self.retry_or_fail(call, RetryReason::ServerError, None, error);
+                self.retry_or_fail(call, RetryReason::ServerError, retry_after, error);
             }
             status => self.on_refused(call, token, status, error_body),
         }
