@@ -1,0 +1,674 @@
+//! The engine end to end against the real sandbox, in process: real HTTP (reqwest), real
+//! secp256k1 signatures, codes read from `/sandbox/outbox`, real sleeps on `Wait`. After each
+//! flow the sandbox's own view (`GET /sandbox/users/{id}`) says what really happened.
+//!
+//! Timing is only ever checked as a lower bound (a retry is never sent before `Retry-After`).
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use ratio_auth::api::Endpoint;
+use ratio_auth::eip191::Address;
+use ratio_auth::flow::{
+    Channel, ClientContext, Credentials, ErrorKind, FirstFactor, FlowConfig, FlowEvent, FlowPath,
+    InputProblem, Prompt, RetryReason, RevokeReason, Start,
+};
+use ratio_auth::secret::Secret;
+use serde_json::json;
+use support::{
+    Env, Exchange, Kind, Run, Script, address_of, jwt_kinds, jwt_payload, key, kind_set,
+    start_sandbox,
+};
+
+const PHONE: &str = "+14155550123";
+const EMAIL: &str = "ada@example.com";
+
+fn config() -> FlowConfig {
+    FlowConfig::new(ClientContext::new(Credentials::ClientSecret {
+        client_id: "sandbox".into(),
+        client_secret: Secret::new("sandbox-secret"),
+    }))
+}
+
+fn start(wallet: Address, first_factor: FirstFactor) -> Start {
+    Start {
+        wallet,
+        first_factor,
+    }
+}
+
+fn kinds(jwt: &str) -> BTreeSet<Kind> {
+    kind_set(&jwt_kinds(jwt).unwrap_or_else(|e| panic!("unreadable JWT: {e}")))
+}
+
+fn set(of: &[Kind]) -> BTreeSet<Kind> {
+    kind_set(of)
+}
+
+fn statuses(exchanges: &[&Exchange]) -> Vec<Option<u16>> {
+    exchanges.iter().map(|x| x.status).collect()
+}
+
+/// Nothing secret in what a UI sees: no JWT that went over the wire, no typed code.
+fn assert_no_secrets_in_events(run: &Run) {
+    let mut secrets: Vec<String> = run
+        .exchanges
+        .iter()
+        .filter_map(|x| x.bearer.clone())
+        .collect();
+    if let Ok(outcome) = &run.result {
+        secrets.push(outcome.session_jwt.expose().to_owned());
+    }
+    for event in &run.events {
+        let text = format!(
+            "{event:?} {}",
+            serde_json::to_string(event).unwrap_or_default()
+        );
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "a JWT in {text}");
+        }
+        for code in &run.typed_codes {
+            let digits: Vec<&str> = text.split(|c: char| !c.is_ascii_digit()).collect();
+            assert!(
+                !digits.contains(&code.as_str()),
+                "the code {code} in {text}"
+            );
+        }
+        assert!(
+            !text.contains("sandbox-secret"),
+            "the client secret in {text}"
+        );
+    }
+}
+
+/// The user's session works on Ratio's side: `GET /v1/users/{id}` with it answers 200.
+async fn assert_session_reads_user(env: &Env, jwt: &str, user: &str) {
+    let response = env
+        .http
+        .get(format!("{}/v1/users/{user}", env.base))
+        .header("ratio-client-id", "sandbox")
+        .header("ratio-client-secret", "sandbox-secret")
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .expect("the sandbox answers");
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "GET /v1/users/{user} with the outcome's JWT"
+    );
+}
+
+/// A user with `PHONE`/`EMAIL` and an old wallet, and the new wallet's key: the link path's setup.
+async fn link_setup(env: &Env) -> (String, Address, k256::ecdsa::SigningKey) {
+    let old = address_of(&key("old wallet"));
+    let user = env.create_user(PHONE, EMAIL, &[old]).await;
+    (user, old, key("new wallet"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The four flows
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn returning_user_signs_in_with_wallet_then_sms() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let key = key("returning");
+    let wallet = address_of(&key);
+    let user = env.create_user(PHONE, EMAIL, &[wallet]).await;
+
+    let run = env
+        .drive(
+            config(),
+            start(wallet, FirstFactor::Wallet),
+            &key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    let outcome = run.outcome();
+    assert_eq!(outcome.path, FlowPath::Returning);
+    assert!(outcome.wallet_verified);
+    let jwt = outcome.session_jwt.expose();
+    assert_eq!(kinds(jwt), set(&[Kind::Wallet, Kind::Sms]));
+    assert_eq!(
+        jwt_payload(jwt).ok().map(|p| p["sub"].clone()),
+        Some(json!(user))
+    );
+    assert_eq!(
+        outcome.user_mask.as_ref().and_then(|m| m.id.clone()),
+        Some(user.clone())
+    );
+
+    // The phone prompt shows Ratio's hint; the second factor rides on the wallet JWT.
+    assert!(matches!(
+        &run.prompts[0],
+        Prompt::PhoneNumber { phone_mask: Some(mask), .. } if mask == "0123"
+    ));
+    for x in run
+        .to(Endpoint::WalletStart)
+        .iter()
+        .chain(&run.to(Endpoint::WalletAuthenticate))
+    {
+        assert_eq!(x.bearer, None, "the wallet sign-in carries no JWT");
+    }
+    for x in run
+        .to(Endpoint::SmsSend)
+        .iter()
+        .chain(&run.to(Endpoint::SmsAuthenticate))
+    {
+        let bearer = x
+            .bearer
+            .as_deref()
+            .expect("the SMS step carries the wallet JWT");
+        assert_eq!(kinds(bearer), set(&[Kind::Wallet]));
+    }
+
+    assert_eq!(env.wallets_of(&user).await, vec![(wallet, true)]);
+    assert_session_reads_user(&env, jwt, &user).await;
+    assert_no_secrets_in_events(&run);
+    env.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn new_user_signs_in_with_wallet_then_sms_and_can_create_the_user() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let key = key("brand new");
+    let wallet = address_of(&key);
+
+    let run = env
+        .drive(
+            config(),
+            start(wallet, FirstFactor::Wallet),
+            &key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    let outcome = run.outcome();
+    assert_eq!(outcome.path, FlowPath::New);
+    assert_eq!(outcome.user_mask, None);
+    let jwt = outcome.session_jwt.expose().to_owned();
+    assert_eq!(kinds(&jwt), set(&[Kind::Wallet, Kind::Sms]));
+    assert!(run.to(Endpoint::WalletAddToUser).is_empty());
+
+    // The two-factor JWT is what Ratio needs to create the user; the wallet comes along, verified.
+    let created = env
+        .http
+        .post(format!("{}/v1/users", env.base))
+        .header("ratio-client-id", "sandbox")
+        .header("ratio-client-secret", "sandbox-secret")
+        .bearer_auth(&jwt)
+        .json(
+            &json!({"firstName": "Ada", "lastName": "Lovelace", "email": EMAIL, "country": "US",
+                      "phone": PHONE, "acceptedTerms": true}),
+        )
+        .send()
+        .await
+        .expect("the sandbox answers");
+    assert_eq!(created.status().as_u16(), 201);
+    let body: serde_json::Value = created.json().await.expect("a User");
+    let user = body["id"].as_str().expect("a user id").to_owned();
+    let view = env.user(&user).await;
+    assert_eq!(view["phoneNumber"], json!(PHONE));
+    assert_eq!(env.wallets_of(&user).await, vec![(wallet, true)]);
+    assert_no_secrets_in_events(&run);
+    env.sandbox.shutdown().await;
+}
+
+/// The heart of the project: 409 on the phone → confirm → token-less SMS (429 from the conflict
+/// cool-down, waited out) → email with the SMS JWT → `addToUser` with the two-factor JWT.
+#[tokio::test]
+async fn link_path_attaches_the_new_wallet_unverified_to_the_right_user() {
+    let env = start_sandbox(Duration::from_secs(1)).await;
+    let (user, old, new_key) = link_setup(&env).await;
+    let new = address_of(&new_key);
+
+    let run = env
+        .drive(
+            config(),
+            start(new, FirstFactor::Wallet),
+            &new_key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    let outcome = run.outcome();
+    assert_eq!(outcome.path, FlowPath::Linked);
+    assert!(!outcome.wallet_verified);
+    assert_eq!(outcome.wallet_address, new);
+    assert_eq!(
+        kinds(outcome.session_jwt.expose()),
+        set(&[Kind::Sms, Kind::Email])
+    );
+
+    // On the wire, request by request.
+    let sends = run.to(Endpoint::SmsSend);
+    let wallet_jwt = sends[0]
+        .bearer
+        .clone()
+        .expect("the new user's SMS carries the wallet JWT");
+    assert_eq!(kinds(&wallet_jwt), set(&[Kind::Wallet]));
+    assert_eq!(
+        (sends[0].status, sends[0].code.as_deref()),
+        (Some(409), Some("ALREADY_EXISTS_PHONE"))
+    );
+    let conflict_at = run
+        .exchanges
+        .iter()
+        .position(|x| x.status == Some(409))
+        .expect("the 409");
+    for x in &run.exchanges[conflict_at + 1..] {
+        assert_ne!(
+            x.bearer.as_deref(),
+            Some(wallet_jwt.as_str()),
+            "the wallet JWT after the 409"
+        );
+    }
+    for x in sends[1..].iter().chain(&run.to(Endpoint::SmsAuthenticate)) {
+        assert_eq!(x.bearer, None, "the link path's SMS carries no JWT");
+    }
+    // The conflict cool-down answers the first token-less send 429; the retry waits it out.
+    assert_eq!(sends[1].status, Some(429), "{:?}", statuses(&sends));
+    assert_eq!(sends[1].retry_after.as_deref(), Some("1"));
+    assert_eq!(sends.last().and_then(|x| x.status), Some(200));
+    for pair in sends[1..].windows(2) {
+        assert!(
+            pair[1].sent_ms >= pair[0].received_ms + 1_000,
+            "a retry before Retry-After"
+        );
+    }
+    for x in run
+        .to(Endpoint::EmailSend)
+        .iter()
+        .chain(&run.to(Endpoint::EmailAuthenticate))
+    {
+        let bearer = x
+            .bearer
+            .as_deref()
+            .expect("the email step carries the SMS JWT");
+        assert_eq!(kinds(bearer), set(&[Kind::Sms]));
+    }
+    let add = run.to(Endpoint::WalletAddToUser);
+    assert_eq!(add.len(), 1);
+    assert_eq!(add[0].status, Some(200));
+    assert_eq!(add[0].body["walletAddress"], json!(new.to_checksum()));
+    assert_eq!(
+        kinds(add[0].bearer.as_deref().expect("a JWT")),
+        set(&[Kind::Sms, Kind::Email])
+    );
+    assert!(run.prompts.iter().any(
+        |p| matches!(p, Prompt::ConfirmLink { wallet_address, .. } if *wallet_address == new)
+    ));
+    assert!(run.events.iter().any(|e| matches!(
+        e,
+        FlowEvent::TokenRevoked {
+            reason: RevokeReason::PhoneBelongsToAnotherUser,
+            ..
+        }
+    )));
+    assert!(run.events.iter().any(|e| matches!(
+        e,
+        FlowEvent::WalletLinked {
+            verified: false,
+            ..
+        }
+    )));
+
+    // Ratio's view: attached to the right user, unverified; the old wallet untouched.
+    let mut expected = vec![(old, true), (new, false)];
+    expected.sort();
+    assert_eq!(env.wallets_of(&user).await, expected);
+    assert_eq!(env.user(&user).await["phoneNumber"], json!(PHONE));
+    assert_session_reads_user(&env, outcome.session_jwt.expose(), &user).await;
+    assert_no_secrets_in_events(&run);
+
+    // The next sign-in with the new wallet finds the user and verifies the wallet.
+    let again = env
+        .drive(
+            config(),
+            start(new, FirstFactor::Wallet),
+            &new_key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    assert_eq!(again.outcome().path, FlowPath::Returning);
+    assert_eq!(
+        again
+            .outcome()
+            .user_mask
+            .as_ref()
+            .and_then(|m| m.id.clone()),
+        Some(user.clone())
+    );
+    let mut expected = vec![(old, true), (new, true)];
+    expected.sort();
+    assert_eq!(env.wallets_of(&user).await, expected);
+    env.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn link_path_with_verify_linked_wallet_verifies_it_at_once() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let (user, old, new_key) = link_setup(&env).await;
+    let new = address_of(&new_key);
+    let config = FlowConfig {
+        verify_linked_wallet: true,
+        ..config()
+    };
+
+    let run = env
+        .drive(
+            config,
+            start(new, FirstFactor::Wallet),
+            &new_key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    let outcome = run.outcome();
+    assert_eq!(outcome.path, FlowPath::Linked);
+    assert!(outcome.wallet_verified);
+    assert_eq!(
+        kinds(outcome.session_jwt.expose()),
+        set(&[Kind::Wallet, Kind::Sms, Kind::Email])
+    );
+
+    // The re-sign comes after addToUser and carries the two-factor JWT.
+    let add_at = run
+        .exchanges
+        .iter()
+        .position(|x| x.endpoint == Endpoint::WalletAddToUser && x.status == Some(200))
+        .expect("addToUser 200");
+    let resign: Vec<&Exchange> = run.exchanges[add_at + 1..].iter().collect();
+    assert_eq!(
+        resign.iter().map(|x| x.endpoint).collect::<Vec<_>>(),
+        [Endpoint::WalletStart, Endpoint::WalletAuthenticate]
+    );
+    for x in resign {
+        assert_eq!(
+            kinds(x.bearer.as_deref().expect("a JWT")),
+            set(&[Kind::Sms, Kind::Email])
+        );
+    }
+    assert!(
+        run.events
+            .iter()
+            .any(|e| matches!(e, FlowEvent::WalletLinked { verified: true, .. }))
+    );
+
+    let mut expected = vec![(old, true), (new, true)];
+    expected.sort();
+    assert_eq!(env.wallets_of(&user).await, expected);
+    assert_no_secrets_in_events(&run);
+    env.sandbox.shutdown().await;
+}
+
+async fn factor_first(channel: Channel) {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let user = env.create_user(PHONE, EMAIL, &[]).await;
+    let key = key(&format!("factor first {channel}"));
+    let wallet = address_of(&key);
+    let (first_factor, kind, send, authenticate) = match channel {
+        Channel::Sms => (
+            FirstFactor::Sms,
+            Kind::Sms,
+            Endpoint::SmsSend,
+            Endpoint::SmsAuthenticate,
+        ),
+        Channel::Email => (
+            FirstFactor::Email,
+            Kind::Email,
+            Endpoint::EmailSend,
+            Endpoint::EmailAuthenticate,
+        ),
+    };
+
+    let run = env
+        .drive(
+            config(),
+            start(wallet, first_factor),
+            &key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    let outcome = run.outcome();
+    assert_eq!(outcome.path, FlowPath::FactorFirst);
+    assert!(outcome.wallet_verified);
+    assert_eq!(
+        kinds(outcome.session_jwt.expose()),
+        set(&[kind, Kind::Wallet])
+    );
+    for x in run.to(send).iter().chain(&run.to(authenticate)) {
+        assert_eq!(x.bearer, None, "the first factor carries no JWT");
+    }
+    for x in run
+        .to(Endpoint::WalletStart)
+        .iter()
+        .chain(&run.to(Endpoint::WalletAuthenticate))
+    {
+        let bearer = x
+            .bearer
+            .as_deref()
+            .expect("the wallet carries the first factor's JWT");
+        assert_eq!(kinds(bearer), set(&[kind]));
+    }
+    // Ratio linked the wallet to the user whose factor came first, verified.
+    assert_eq!(env.wallets_of(&user).await, vec![(wallet, true)]);
+    assert_session_reads_user(&env, outcome.session_jwt.expose(), &user).await;
+    assert_no_secrets_in_events(&run);
+    env.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn factor_first_with_sms_then_wallet() {
+    factor_first(Channel::Sms).await;
+}
+
+#[tokio::test]
+async fn factor_first_with_email_then_wallet() {
+    factor_first(Channel::Email).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures the engine must survive
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn rate_limited_sends_are_retried_no_earlier_than_retry_after() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let key = key("rate limited");
+    let wallet = address_of(&key);
+    env.fault(
+        json!({"path": "/v1/auth/otp/sms:send", "status": 429, "count": 2, "retryAfterSeconds": 1}),
+    )
+    .await;
+
+    let run = env
+        .drive(
+            config(),
+            start(wallet, FirstFactor::Wallet),
+            &key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    assert_eq!(run.outcome().path, FlowPath::New);
+    let sends = run.to(Endpoint::SmsSend);
+    assert_eq!(statuses(&sends), [Some(429), Some(429), Some(200)]);
+    for pair in sends.windows(2) {
+        assert_eq!(pair[0].retry_after.as_deref(), Some("1"));
+        assert!(
+            pair[1].sent_ms >= pair[0].received_ms + 1_000,
+            "retried {} ms after a 429 with Retry-After: 1",
+            pair[1].sent_ms - pair[0].received_ms
+        );
+        // The retry is the same request, with the same (still current) token.
+        assert_eq!(pair[1].body, pair[0].body);
+        assert_eq!(pair[1].bearer, pair[0].bearer);
+    }
+    assert!(sends[2].sent.duration_since(sends[0].received) >= Duration::from_secs(2));
+    let backoffs: Vec<_> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            FlowEvent::BackingOff {
+                reason: RetryReason::RateLimited,
+                until_ms,
+                retry_after_ms,
+                ..
+            } => Some((*until_ms, *retry_after_ms)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(backoffs.len(), 2);
+    for (until, retry_after) in backoffs {
+        assert!(until >= retry_after.expect("Retry-After reported"));
+    }
+    env.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_asked_again_then_the_right_one_signs_in() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let key = key("wrong code");
+    let wallet = address_of(&key);
+    let script = Script {
+        wrong_sms_codes: 1,
+        ..Script::new(PHONE, EMAIL)
+    };
+
+    let run = env
+        .drive(config(), start(wallet, FirstFactor::Wallet), &key, &script)
+        .await;
+    assert_eq!(run.outcome().path, FlowPath::New);
+    let codes: Vec<(u32, Option<InputProblem>)> = run
+        .prompts
+        .iter()
+        .filter_map(|p| match p {
+            Prompt::Otp {
+                channel: Channel::Sms,
+                attempt,
+                problem,
+                max_attempts,
+                ..
+            } => {
+                assert_eq!(*max_attempts, 3);
+                Some((*attempt, *problem))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(codes, [(1, None), (2, Some(InputProblem::WrongCode))]);
+    let authenticates = run.to(Endpoint::SmsAuthenticate);
+    assert_eq!(statuses(&authenticates), [Some(401), Some(200)]);
+    assert_eq!(authenticates[0].code.as_deref(), Some("INVALID_OTP"));
+    assert_ne!(authenticates[0].body["otp"], authenticates[1].body["otp"]);
+    assert_eq!(
+        authenticates[0].body["phoneId"],
+        authenticates[1].body["phoneId"]
+    );
+    assert_eq!(run.to(Endpoint::SmsSend).len(), 1, "no new code was needed");
+    assert!(run.events.iter().any(|e| matches!(
+        e,
+        FlowEvent::OtpRejected {
+            channel: Channel::Sms,
+            attempt: 1,
+            attempts_left: 2
+        }
+    )));
+    assert_no_secrets_in_events(&run);
+    env.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn declining_the_link_fails_with_a_conflict_and_attaches_nothing() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let (user, old, new_key) = link_setup(&env).await;
+    let new = address_of(&new_key);
+    let script = Script {
+        confirm_link: false,
+        ..Script::new(PHONE, EMAIL)
+    };
+
+    let run = env
+        .drive(config(), start(new, FirstFactor::Wallet), &new_key, &script)
+        .await;
+    let error = run.error();
+    assert_eq!(error.kind, ErrorKind::Conflict);
+    assert_eq!(
+        error.code.as_ref().map(|c| c.as_str()),
+        Some("ALREADY_EXISTS_PHONE")
+    );
+    assert!(
+        run.prompts
+            .iter()
+            .any(|p| matches!(p, Prompt::ConfirmLink { .. }))
+    );
+    // Nothing after the 409: no first-factor SMS, no email, no addToUser.
+    assert_eq!(
+        run.exchanges.last().map(|x| (x.endpoint, x.status)),
+        Some((Endpoint::SmsSend, Some(409)))
+    );
+    assert!(run.to(Endpoint::WalletAddToUser).is_empty());
+    assert_eq!(env.wallets_of(&user).await, vec![(old, true)]);
+    assert_no_secrets_in_events(&run);
+    env.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn server_errors_and_a_dropped_connection_are_retried_then_the_flow_goes_on() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let key = key("flaky");
+    let wallet = address_of(&key);
+    env.fault(json!({"path": "/v1/auth/cryptoWallet:start", "status": 503, "count": 1}))
+        .await;
+    env.fault(json!({"path": "/v1/auth/otp/sms:send", "status": 500, "dropConnection": true}))
+        .await;
+    env.fault(json!({"path": "/v1/auth/otp/sms:authenticate", "status": 502,
+                     "body": "<html><body>502 Bad Gateway</body></html>", "contentType": "text/html"}))
+        .await;
+
+    let run = env
+        .drive(
+            config(),
+            start(wallet, FirstFactor::Wallet),
+            &key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    assert_eq!(run.outcome().path, FlowPath::New);
+    assert_eq!(
+        statuses(&run.to(Endpoint::WalletStart)),
+        [Some(503), Some(200)]
+    );
+    assert_eq!(statuses(&run.to(Endpoint::SmsSend)), [None, Some(200)]);
+    assert_eq!(
+        statuses(&run.to(Endpoint::SmsAuthenticate)),
+        [Some(502), Some(200)]
+    );
+    // The code typed once is sent again as is: the 502 came before Ratio looked at it.
+    let authenticates = run.to(Endpoint::SmsAuthenticate);
+    assert_eq!(authenticates[0].body, authenticates[1].body);
+    assert_eq!(
+        run.prompts
+            .iter()
+            .filter(|p| matches!(p, Prompt::Otp { .. }))
+            .count(),
+        1
+    );
+    let reasons: Vec<RetryReason> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            FlowEvent::BackingOff { reason, .. } => Some(*reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            RetryReason::ServerError,
+            RetryReason::Network,
+            RetryReason::ServerError
+        ]
+    );
+    env.sandbox.shutdown().await;
+}
