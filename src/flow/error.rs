@@ -158,7 +158,7 @@ impl fmt::Display for FlowError {
 impl std::error::Error for FlowError {}
 
 /// The kind for a non-2xx status that the engine does not handle itself (see the module docs).
-pub(crate) fn kind_for_status(status: u16, code: Option<&ErrorCode>) -> ErrorKind {
+pub fn kind_for_status(status: u16, code: Option<&ErrorCode>) -> ErrorKind {
     match (status, code) {
         (429, _) => ErrorKind::RateLimited { retry_at_ms: None },
         (500..=599, _) => ErrorKind::Server,

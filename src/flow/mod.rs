@@ -63,7 +63,7 @@ mod tests;
 use std::fmt;
 
 pub use self::action::{Action, InputProblem, Outcome, Prompt, PromptKind};
-pub use self::error::{ErrorKind, FlowError};
+pub use self::error::{ErrorKind, FlowError, kind_for_status};
 pub use self::event::{FlowEvent, InputKind, RetryReason};
 pub use self::input::{Answer, WalletError};
 pub use self::ledger::{Ledger, Purpose, RevokeReason, TokenInfo, TokenRef, TokenStatus};
@@ -81,7 +81,6 @@ use crate::eip191::{self, Address, SignatureError};
 use crate::jwt::FactorKind;
 use crate::secret::Secret;
 
-use self::error::kind_for_status;
 use self::input::{mask_email, mask_phone, normalize_email, normalize_otp, normalize_phone};
 use self::ledger::LedgerError;
 use self::rng::SplitMix64;
@@ -949,6 +948,7 @@ impl Flow {
 
     fn on_success(&mut self, call: Call, response: &HttpResponse) {
         let endpoint = call.endpoint();
+        let status = response.status;
         match call {
             Call::WalletStart => match WalletStartRequest::decode(response) {
                 Ok(start) if !start.challenge.is_empty() => {
@@ -956,14 +956,14 @@ impl Flow {
                         challenge: start.challenge,
                     });
                 }
-                Ok(_) => self.bad_response(endpoint, "the challenge is empty".to_owned()),
-                Err(e) => self.bad_response(endpoint, e.to_string()),
+                Ok(_) => self.bad_response(endpoint, status, "the challenge is empty".to_owned()),
+                Err(e) => self.bad_response(endpoint, status, e.to_string()),
             },
             Call::WalletAuthenticate { .. } => match WalletAuthenticateRequest::decode(response) {
                 Ok(auth) => {
-                    self.authenticated(FactorKind::Wallet, auth.session_jwt, auth.user_mask)
+                    self.authenticated(status, FactorKind::Wallet, auth.session_jwt, auth.user_mask)
                 }
-                Err(e) => self.bad_response(endpoint, e.to_string()),
+                Err(e) => self.bad_response(endpoint, status, e.to_string()),
             },
             Call::OtpSend { channel } => {
                 let sent = match channel {
@@ -982,17 +982,19 @@ impl Flow {
                 };
                 match sent {
                     Ok((id, _)) if id.is_empty() => {
-                        self.bad_response(endpoint, "the code id is empty".to_owned())
+                        self.bad_response(endpoint, status, "the code id is empty".to_owned())
                     }
                     Ok((id, mask)) => self.otp_sent(channel, id, mask),
-                    Err(e) => self.bad_response(endpoint, e.to_string()),
+                    Err(e) => self.bad_response(endpoint, status, e.to_string()),
                 }
             }
             // Both authenticate endpoints answer an `AuthResponse`.
             Call::OtpAuthenticate { channel, .. } => match SmsAuthenticateRequest::decode(response)
             {
-                Ok(auth) => self.authenticated(channel.factor(), auth.session_jwt, auth.user_mask),
-                Err(e) => self.bad_response(endpoint, e.to_string()),
+                Ok(auth) => {
+                    self.authenticated(status, channel.factor(), auth.session_jwt, auth.user_mask)
+                }
+                Err(e) => self.bad_response(endpoint, status, e.to_string()),
             },
             // The spec defines no 200 body for addToUser: the status alone says it worked.
             Call::AddToUser => {
@@ -1012,13 +1014,15 @@ impl Flow {
         }
     }
 
-    fn bad_response(&mut self, endpoint: Endpoint, detail: String) {
+    /// A 2xx whose body cannot be used: `status` is that response's.
+    fn bad_response(&mut self, endpoint: Endpoint, status: u16, detail: String) {
         self.fail(
             FlowError::new(
                 ErrorKind::BadResponse,
                 format!("unexpected answer from {}: {detail}", endpoint.path()),
             )
-            .with_endpoint(endpoint),
+            .with_endpoint(endpoint)
+            .with_status(status),
         );
     }
 
@@ -1043,7 +1047,13 @@ impl Flow {
     }
 
     /// An authenticate step succeeded: record its token, then move to the next step.
-    fn authenticated(&mut self, factor: FactorKind, jwt: Secret, user_mask: Option<UserMask>) {
+    fn authenticated(
+        &mut self,
+        status: u16,
+        factor: FactorKind,
+        jwt: Secret,
+        user_mask: Option<UserMask>,
+    ) {
         let purpose = self.phase.purpose();
         let endpoint = match &self.step {
             Step::Send { call, .. } => call.endpoint(),
@@ -1052,7 +1062,11 @@ impl Flow {
         let info = match self.ledger.record(factor, purpose, jwt) {
             Ok(info) => info,
             Err(e) => {
-                return self.bad_response(endpoint, format!("the session token is unusable: {e}"));
+                return self.bad_response(
+                    endpoint,
+                    status,
+                    format!("the session token is unusable: {e}"),
+                );
             }
         };
         self.events.push(FlowEvent::TokenIssued {

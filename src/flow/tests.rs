@@ -1384,6 +1384,7 @@ fn malformed_bodies_fail_without_retry() {
         let error = h.expect_fail();
         assert_eq!(error.kind, ErrorKind::BadResponse, "{body}");
         assert_eq!(error.endpoint, Some(Endpoint::WalletStart));
+        assert_eq!(error.status, Some(200), "the response the body came with");
         assert_eq!(h.requests.len(), 1);
     }
     // An authenticate whose JWT cannot be read.
@@ -1391,6 +1392,7 @@ fn malformed_bodies_fail_without_retry() {
     h.wallet_sign_in(None, json!({"sessionJwt": "not.a-jwt"}));
     let error = h.expect_fail();
     assert_eq!(error.kind, ErrorKind::BadResponse);
+    assert_eq!(error.status, Some(200));
     assert!(!error.message.contains("not.a-jwt"));
 }
 

@@ -8,7 +8,7 @@
 //! a flow itself when the outside world stops it (the caller's signal, the wallet switching
 //! accounts, a prompt that rejects).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise};
@@ -304,7 +304,6 @@ async fn sign_in(shared: &Shared, options: &JsValue) -> Result<Outcome, RatioAut
         on_event: options.on_event.as_ref(),
         abort: &abort,
         signal: &signal,
-        last_status: Cell::new(None),
     };
     driver.run(&mut flow).await
 }
@@ -316,8 +315,6 @@ struct Driver<'a> {
     on_event: Option<&'a Function>,
     abort: &'a FlowAbort,
     signal: &'a AbortSignal,
-    /// Status of the last HTTP response, for `badResponse` errors the engine leaves without one.
-    last_status: Cell<Option<u16>>,
 }
 
 impl Driver<'_> {
@@ -330,10 +327,7 @@ impl Driver<'_> {
             match flow.next_action() {
                 Action::Http(request) => {
                     let outcome = match self.shared.send(&request, Some(self.signal)).await {
-                        Ok(response) => {
-                            self.last_status.set(Some(response.status));
-                            Ok(response)
-                        }
+                        Ok(response) => Ok(response),
                         Err(TransportError::Timeout) => Err(api::TransportError::Timeout),
                         Err(TransportError::Network(detail)) => {
                             Err(api::TransportError::Network(detail))
@@ -379,12 +373,9 @@ impl Driver<'_> {
                     flow.on_timer(now_ms());
                 }
                 Action::Done(outcome) => return Ok(outcome),
-                Action::Fail(mut error) => {
+                Action::Fail(error) => {
                     if self.abort.is_aborted() {
                         return Err(self.abort.error());
-                    }
-                    if error.kind == flow::ErrorKind::BadResponse && error.status.is_none() {
-                        error.status = self.last_status.get();
                     }
                     return Err(RatioAuthError::from(&error));
                 }

@@ -291,20 +291,9 @@ fn api_error(name: &str, error: &ApiError, retry_after: Option<&str>) -> RatioAu
     }
 }
 
-/// Same table as the engine's (`flow::error`), which is private to it.
+/// The engine's table, so `auth.api` and `signIn` give a status the same kind.
 fn status_kind(status: u16, code: Option<&ErrorCode>) -> ErrorKind {
-    match (status, code) {
-        (429, _) => ErrorKind::RateLimited,
-        (500..=599, _) => ErrorKind::Server,
-        (400, Some(ErrorCode::InvalidSignature)) => ErrorKind::SignatureMismatch,
-        (401, Some(ErrorCode::InvalidOtp)) => ErrorKind::InvalidOtp,
-        (401, Some(ErrorCode::InvalidClientSecret)) => ErrorKind::Config,
-        (403, Some(ErrorCode::MfaRequired)) => ErrorKind::MfaRequired,
-        (409, _) => ErrorKind::Conflict,
-        (400 | 403, _) => ErrorKind::Config,
-        (400..=499, _) => ErrorKind::Server,
-        _ => ErrorKind::BadResponse,
-    }
+    ErrorKind::from(&crate::flow::kind_for_status(status, code))
 }
 
 fn bad_argument(name: &str, expected: &str) -> RatioAuthError {

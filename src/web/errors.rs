@@ -327,12 +327,11 @@ fn mask_tokens(text: &str, digits: bool) -> String {
     out
 }
 
-/// The JS error for a flow that ended in the engine's `Fail`: same kind, Ratio's code and the
-/// HTTP status, the details the kind carries, and Ratio's own message (sanitised) appended.
-impl From<&crate::flow::FlowError> for RatioAuthError {
-    fn from(error: &crate::flow::FlowError) -> RatioAuthError {
+/// The JS kind of an engine error kind (the same names; the engine's carry extra data).
+impl From<&crate::flow::ErrorKind> for ErrorKind {
+    fn from(kind: &crate::flow::ErrorKind) -> ErrorKind {
         use crate::flow::ErrorKind as Flow;
-        let kind = match &error.kind {
+        match kind {
             Flow::UserRejected => ErrorKind::UserRejected,
             Flow::RateLimited { .. } => ErrorKind::RateLimited,
             Flow::Conflict => ErrorKind::Conflict,
@@ -346,7 +345,16 @@ impl From<&crate::flow::FlowError> for RatioAuthError {
             Flow::BadResponse => ErrorKind::BadResponse,
             Flow::Config => ErrorKind::Config,
             Flow::Wallet { .. } => ErrorKind::Wallet,
-        };
+        }
+    }
+}
+
+/// The JS error for a flow that ended in the engine's `Fail`: same kind, Ratio's code and the
+/// HTTP status, the details the kind carries, and Ratio's own message (sanitised) appended.
+impl From<&crate::flow::FlowError> for RatioAuthError {
+    fn from(error: &crate::flow::FlowError) -> RatioAuthError {
+        use crate::flow::ErrorKind as Flow;
+        let kind = ErrorKind::from(&error.kind);
         let message = match error.server_message.as_deref() {
             Some(server) => format!(
                 "{} (Ratio: {})",
