@@ -308,6 +308,51 @@ async fn user_rejection_minus_32603_quirk() {
     );
 }
 
+/// A `code` sent as an integer string reads as that integer; anything else in a string is no
+/// code at all (the error is then mapped as one without a code).
+#[wasm_bindgen_test]
+fn string_codes_are_read_as_integers() {
+    let with_code = |code: JsValue| {
+        let error = js_sys::Object::new();
+        js_sys::Reflect::set(&error, &"code".into(), &code).unwrap();
+        js_sys::Reflect::set(&error, &"message".into(), &"m".into()).unwrap();
+        map_provider_error("personal_sign", &error)
+    };
+    for (text, number) in [
+        ("4001", 4001.0),
+        (" -32000\n", -32000.0),
+        ("+4100", 4100.0),
+        ("-0", 0.0),
+    ] {
+        assert_eq!(
+            with_code(text.into()),
+            with_code(JsValue::from_f64(number)),
+            "{text:?}"
+        );
+    }
+    assert!(matches!(
+        with_code("4001".into()),
+        WalletError::UserRejected { code: 4001, .. }
+    ));
+    for text in [
+        "4001.0",
+        "4.001e3",
+        "1.5",
+        "0x10",
+        "",
+        "NaN",
+        "Infinity",
+        "1_000",
+        "9000000000000000",
+    ] {
+        assert_eq!(
+            with_code(text.into()),
+            with_code(JsValue::UNDEFINED),
+            "{text:?}"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 fn eip1193_error_codes_are_mapped() {
     let case = |json: &str| map_provider_error("personal_sign", &json_error(json));
