@@ -4,6 +4,9 @@
 //!
 //! Timing is only ever checked as a lower bound (a retry is never sent before `Retry-After`).
 
+// Native only: these tests run servers and threads.
+#![cfg(not(target_arch = "wasm32"))]
+
 mod support;
 
 use std::collections::BTreeSet;

@@ -34,6 +34,9 @@
 //!   signing address; Returning ⇒ the wallet authenticate had a `userMask`; New ⇒ it had none);
 //!   `Fail` has the kind (and status, code, endpoint) that the last input implies.
 
+// Native only: these tests run servers and threads.
+#![cfg(not(target_arch = "wasm32"))]
+
 mod support;
 
 use std::cell::RefCell;
