@@ -20,11 +20,11 @@
 
 #![forbid(unsafe_code)]
 
-pub mod eip191;
-pub mod jwt;
-pub mod backoff;
-pub mod secret;
 pub mod api;
+pub mod backoff;
+pub mod eip191;
 pub mod flow;
+pub mod jwt;
+pub mod secret;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

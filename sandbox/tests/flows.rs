@@ -29,13 +29,19 @@ impl Reply {
         self.body["code"].as_str().unwrap_or("")
     }
     fn jwt(&self) -> String {
-        self.body["sessionJwt"].as_str().expect("sessionJwt in body").to_owned()
+        self.body["sessionJwt"]
+            .as_str()
+            .expect("sessionJwt in body")
+            .to_owned()
     }
 }
 
 impl Client {
     fn new(sandbox: &Sandbox, http: reqwest::Client) -> Self {
-        Client { http, base: sandbox.url() }
+        Client {
+            http,
+            base: sandbox.url(),
+        }
     }
 
     async fn post(&self, path: &str, body: Value, bearer: Option<&str>) -> Reply {
@@ -56,13 +62,30 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
         let text = response.text().await.expect("body");
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON body") };
-        Reply { status, retry_after, body }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("JSON body")
+        };
+        Reply {
+            status,
+            retry_after,
+            body,
+        }
     }
 
     async fn get(&self, path: &str) -> Value {
-        let response = self.http.get(format!("{}{path}", self.base)).send().await.expect("GET");
-        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
         response.json().await.expect("JSON")
     }
 
@@ -80,18 +103,28 @@ impl Client {
     async fn otp_for(&self, to: &str) -> String {
         let encoded: String = to.replace('+', "%2B").replace('@', "%40");
         let outbox = self.get(&format!("/sandbox/outbox?to={encoded}")).await;
-        outbox[0]["otp"].as_str().expect("an OTP in the outbox").to_owned()
+        outbox[0]["otp"]
+            .as_str()
+            .expect("an OTP in the outbox")
+            .to_owned()
     }
 
     /// Wallet start → personal_sign → authenticate (with `bearer` when given).
     async fn wallet_sign_in(&self, key: &SigningKey, bearer: Option<&str>) -> Reply {
         let address = address_of(key).to_checksum();
         let start = self
-            .post("/v1/auth/cryptoWallet:start", json!({"walletAddress": address, "walletType": "EVM"}), bearer)
+            .post(
+                "/v1/auth/cryptoWallet:start",
+                json!({"walletAddress": address, "walletType": "EVM"}),
+                bearer,
+            )
             .await;
         assert_eq!(start.status, StatusCode::OK, "{}", start.body);
         let challenge = start.body["challenge"].as_str().expect("challenge");
-        assert!(challenge.starts_with("Signing in with Ratio: "), "{challenge}");
+        assert!(
+            challenge.starts_with("Signing in with Ratio: "),
+            "{challenge}"
+        );
         let signature = sign_personal(key, challenge.as_bytes());
         self.post(
             "/v1/auth/cryptoWallet:authenticate",
@@ -103,15 +136,35 @@ impl Client {
 
     /// `*:send` then `*:authenticate` with the code from the outbox, both with `bearer`.
     async fn otp_sign_in(&self, channel: Channel, to: &str, bearer: Option<&str>) -> Reply {
-        let sent = self.post(channel.send_path(), json!({ channel.dest_field(): to }), bearer).await;
+        let sent = self
+            .post(
+                channel.send_path(),
+                json!({ channel.dest_field(): to }),
+                bearer,
+            )
+            .await;
         assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
         self.otp_authenticate(channel, &sent, to, bearer).await
     }
 
-    async fn otp_authenticate(&self, channel: Channel, sent: &Reply, to: &str, bearer: Option<&str>) -> Reply {
-        let id = sent.body[channel.id_field()].as_str().expect("destination id").to_owned();
+    async fn otp_authenticate(
+        &self,
+        channel: Channel,
+        sent: &Reply,
+        to: &str,
+        bearer: Option<&str>,
+    ) -> Reply {
+        let id = sent.body[channel.id_field()]
+            .as_str()
+            .expect("destination id")
+            .to_owned();
         let otp = self.otp_for(to).await;
-        self.post(channel.auth_path(), json!({ channel.id_field(): id, "otp": otp }), bearer).await
+        self.post(
+            channel.auth_path(),
+            json!({ channel.id_field(): id, "otp": otp }),
+            bearer,
+        )
+        .await
     }
 
     async fn wallets_of(&self, user: &str) -> Vec<(Address, bool)> {
@@ -120,7 +173,12 @@ impl Client {
             .as_array()
             .expect("wallets")
             .iter()
-            .map(|w| (Address::parse(w["address"].as_str().expect("address")).expect("address"), w["verified"] == true))
+            .map(|w| {
+                (
+                    Address::parse(w["address"].as_str().expect("address")).expect("address"),
+                    w["verified"] == true,
+                )
+            })
             .collect()
     }
 }
@@ -171,13 +229,20 @@ fn phone(n: u32) -> String {
 }
 
 fn factor_kinds(jwt: &str) -> Vec<FactorKind> {
-    let mut kinds: Vec<_> = read_claims(jwt).expect("a readable JWT").factors.iter().map(|f| f.kind).collect();
+    let mut kinds: Vec<_> = read_claims(jwt)
+        .expect("a readable JWT")
+        .factors
+        .iter()
+        .map(|f| f.kind)
+        .collect();
     kinds.sort_by_key(|k| k.as_str());
     kinds
 }
 
 async fn start() -> Sandbox {
-    Sandbox::start(Config::default()).await.expect("sandbox starts")
+    Sandbox::start(Config::default())
+        .await
+        .expect("sandbox starts")
 }
 
 #[tokio::test]
@@ -185,7 +250,9 @@ async fn returning_user_wallet_then_sms() {
     let sandbox = start().await;
     let c = Client::new(&sandbox, reqwest::Client::new());
     let wallet = key("returning");
-    let user = c.create_user(&phone(1), "ret@example.com", Some(address_of(&wallet))).await;
+    let user = c
+        .create_user(&phone(1), "ret@example.com", Some(address_of(&wallet)))
+        .await;
 
     let signed = c.wallet_sign_in(&wallet, None).await;
     assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
@@ -197,9 +264,15 @@ async fn returning_user_wallet_then_sms() {
     let two = c.otp_sign_in(Channel::Sms, &phone(1), Some(&jwt_w)).await;
     assert_eq!(two.status, StatusCode::OK, "{}", two.body);
     assert_eq!(two.body["userMask"]["id"], json!(user));
-    assert_eq!(factor_kinds(&two.jwt()), [FactorKind::Sms, FactorKind::Wallet]);
+    assert_eq!(
+        factor_kinds(&two.jwt()),
+        [FactorKind::Sms, FactorKind::Wallet]
+    );
     // Same session: the second factor was added to the wallet's session, not a new one.
-    assert_eq!(read_claims(&two.jwt()).unwrap().session_id, read_claims(&jwt_w).unwrap().session_id);
+    assert_eq!(
+        read_claims(&two.jwt()).unwrap().session_id,
+        read_claims(&jwt_w).unwrap().session_id
+    );
     sandbox.shutdown().await;
 }
 
@@ -211,11 +284,20 @@ async fn new_user_wallet_then_sms_then_create() {
 
     let signed = c.wallet_sign_in(&wallet, None).await;
     assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
-    assert!(signed.body.get("userMask").is_none_or(Value::is_null), "new user has no userMask: {}", signed.body);
+    assert!(
+        signed.body.get("userMask").is_none_or(Value::is_null),
+        "new user has no userMask: {}",
+        signed.body
+    );
 
-    let two = c.otp_sign_in(Channel::Sms, &phone(2), Some(&signed.jwt())).await;
+    let two = c
+        .otp_sign_in(Channel::Sms, &phone(2), Some(&signed.jwt()))
+        .await;
     assert_eq!(two.status, StatusCode::OK, "{}", two.body);
-    assert_eq!(factor_kinds(&two.jwt()), [FactorKind::Sms, FactorKind::Wallet]);
+    assert_eq!(
+        factor_kinds(&two.jwt()),
+        [FactorKind::Sms, FactorKind::Wallet]
+    );
 
     let created = c
         .post(
@@ -240,7 +322,9 @@ async fn link_path(c: &Client, n: u32) -> (String, Address) {
     let old_wallet = key(&format!("old-{n}"));
     let new_wallet = key(&format!("new-{n}"));
     let (tel, email) = (phone(n), format!("user{n}@example.com"));
-    let user = c.create_user(&tel, &email, Some(address_of(&old_wallet))).await;
+    let user = c
+        .create_user(&tel, &email, Some(address_of(&old_wallet)))
+        .await;
 
     // 1. The new wallet signs in: Ratio sees a brand-new user.
     let signed = c.wallet_sign_in(&new_wallet, None).await;
@@ -249,18 +333,33 @@ async fn link_path(c: &Client, n: u32) -> (String, Address) {
     let jwt_w = signed.jwt();
 
     // 2–3. The phone belongs to another user: 409.
-    let conflict = c.post("/v1/auth/otp/sms:send", json!({"phoneNumber": tel}), Some(&jwt_w)).await;
+    let conflict = c
+        .post(
+            "/v1/auth/otp/sms:send",
+            json!({"phoneNumber": tel}),
+            Some(&jwt_w),
+        )
+        .await;
     assert_eq!(conflict.status, StatusCode::CONFLICT, "{}", conflict.body);
     assert_eq!(conflict.code(), "ALREADY_EXISTS_PHONE");
 
     // 4. SMS as a first factor, no JWT: a 429 right after the 409, then a send after Retry-After.
-    let limited = c.post("/v1/auth/otp/sms:send", json!({"phoneNumber": tel}), None).await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{}", limited.body);
+    let limited = c
+        .post("/v1/auth/otp/sms:send", json!({"phoneNumber": tel}), None)
+        .await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.body
+    );
     assert_eq!(limited.code(), "TOO_MANY_REQUESTS");
     let wait = limited.retry_after.expect("Retry-After on a 429");
     assert!((1..=5).contains(&wait), "Retry-After {wait}");
     tokio::time::sleep(Duration::from_secs(wait)).await;
-    let sent = c.post("/v1/auth/otp/sms:send", json!({"phoneNumber": tel}), None).await;
+    let sent = c
+        .post("/v1/auth/otp/sms:send", json!({"phoneNumber": tel}), None)
+        .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     assert_eq!(sent.body["phoneMask"], json!(tel[tel.len() - 4..]));
 
@@ -273,10 +372,16 @@ async fn link_path(c: &Client, n: u32) -> (String, Address) {
 
     // A one-factor session may not add a wallet.
     let early = c
-        .post("/v1/auth/cryptoWallet:addToUser",
-              json!({"walletAddress": address_of(&new_wallet).to_checksum(), "walletType": "EVM"}), Some(&jwt_a))
+        .post(
+            "/v1/auth/cryptoWallet:addToUser",
+            json!({"walletAddress": address_of(&new_wallet).to_checksum(), "walletType": "EVM"}),
+            Some(&jwt_a),
+        )
         .await;
-    assert_eq!((early.status, early.code()), (StatusCode::FORBIDDEN, "MFA_REQUIRED"));
+    assert_eq!(
+        (early.status, early.code()),
+        (StatusCode::FORBIDDEN, "MFA_REQUIRED")
+    );
 
     // 6–7. Email with JWT-A: a two-factor session.
     let jwt_b = c.otp_sign_in(Channel::Email, &email, Some(&jwt_a)).await;
@@ -286,8 +391,11 @@ async fn link_path(c: &Client, n: u32) -> (String, Address) {
 
     // 8. Attach the wallet that signed in step 1.
     let added = c
-        .post("/v1/auth/cryptoWallet:addToUser",
-              json!({"walletAddress": address_of(&new_wallet).to_checksum(), "walletType": "EVM"}), Some(&jwt_b))
+        .post(
+            "/v1/auth/cryptoWallet:addToUser",
+            json!({"walletAddress": address_of(&new_wallet).to_checksum(), "walletType": "EVM"}),
+            Some(&jwt_b),
+        )
         .await;
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
     (user, address_of(&new_wallet))
@@ -304,7 +412,10 @@ async fn new_wallet_for_existing_user_links_it_unverified_then_verifies_on_sign_
     wallets.sort();
     let mut expected = vec![(old_wallet, true), (new_wallet, false)];
     expected.sort();
-    assert_eq!(wallets, expected, "attached, and unverified until it signs in");
+    assert_eq!(
+        wallets, expected,
+        "attached, and unverified until it signs in"
+    );
 
     // Signing in with the new wallet now finds the user and verifies the wallet.
     let again = c.wallet_sign_in(&key("new-3"), None).await;
@@ -346,7 +457,10 @@ async fn two_hundred_link_paths_at_once() {
     let base = sandbox.url();
     let tasks: Vec<_> = (0..FLOWS)
         .map(|i| {
-            let c = Client { http: http.clone(), base: base.clone() };
+            let c = Client {
+                http: http.clone(),
+                base: base.clone(),
+            };
             tokio::spawn(async move { link_path(&c, 1000 + i).await })
         })
         .collect();
