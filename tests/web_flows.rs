@@ -24,6 +24,21 @@ export async function post(url, json) {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: json });
   return JSON.stringify({ status: response.status, body: await response.text() });
 }
+// A backend call: `headers` is a JSON object of extra request headers.
+export async function postWithHeaders(url, json, headersJson) {
+  const headers = Object.assign({ "content-type": "application/json" }, JSON.parse(headersJson));
+  const response = await fetch(url, { method: "POST", headers, body: json });
+  return JSON.stringify({ status: response.status, body: await response.text() });
+}
+export function sessionStorageGet(key) { return window.sessionStorage.getItem(key); }
+export function sessionStorageClear() { window.sessionStorage.clear(); }
+export function storageLength(name) { return window[name].length; }
+export function storageDump(name) {
+  const storage = window[name];
+  const all = {};
+  for (let i = 0; i < storage.length; i++) { const key = storage.key(i); all[key] = storage.getItem(key); }
+  return JSON.stringify(all);
+}
 export async function get(url) {
   const response = await fetch(url);
   return JSON.stringify({ status: response.status, body: await response.text() });
@@ -119,6 +134,16 @@ extern "C" {
     fn stringify(value: &JsValue) -> String;
     async fn post(url: &str, json: &str) -> JsValue;
     async fn get(url: &str) -> JsValue;
+    #[wasm_bindgen(js_name = postWithHeaders)]
+    async fn post_with_headers(url: &str, json: &str, headers_json: &str) -> JsValue;
+    #[wasm_bindgen(js_name = sessionStorageGet)]
+    fn session_storage_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = sessionStorageClear)]
+    fn session_storage_clear();
+    #[wasm_bindgen(js_name = storageLength)]
+    fn storage_length(name: &str) -> u32;
+    #[wasm_bindgen(js_name = storageDump)]
+    fn storage_dump(name: &str) -> String;
     #[wasm_bindgen(js_name = makeProvider)]
     fn make_provider(accounts: &JsValue, sign: &Function, mode: &str) -> JsValue;
     #[wasm_bindgen(js_name = makeSignIn)]
@@ -852,4 +877,185 @@ async fn low_level_api_calls() {
         "server",
     );
     assert_eq!(prop(&error, "status").as_f64(), Some(401.0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options in whole sign-ins: `storage: "sessionStorage"` and `clientSessionId`
+// ---------------------------------------------------------------------------------------------
+
+/// The `sessionStorage` key of `src/web/storage.rs` for a `baseUrl` (normalised: no trailing `/`).
+fn session_key(base_url: &str) -> String {
+    format!("ratio-auth:sessionJwt:{base_url}")
+}
+
+#[wasm_bindgen_test]
+async fn session_storage_keeps_the_session_for_the_tab() {
+    session_storage_clear();
+    assert_eq!(storage_length("sessionStorage"), 0);
+    let local_before = storage_length("localStorage");
+    let key = session_key(sandbox_url());
+
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    create_user(&contact, Some(&wallet.address)).await;
+    let options = json!({"storage": "sessionStorage"});
+    let auth = auth_with(options.clone());
+    assert!(auth.session().is_undefined());
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email}),
+    );
+    let result = run.sign_in(&auth).await.unwrap();
+    assert_signed_in(&result, "returning", &wallet, true);
+    let jwt = result["sessionJwt"].as_str().unwrap().to_owned();
+
+    // Stored under the SDK's key, and nowhere else.
+    assert_eq!(session_storage_get(&key).as_deref(), Some(jwt.as_str()));
+    assert_eq!(
+        storage_length("sessionStorage"),
+        1,
+        "{}",
+        storage_dump("sessionStorage")
+    );
+    // Never localStorage.
+    assert_eq!(storage_length("localStorage"), local_before);
+    assert_eq!(
+        storage_length("localStorage"),
+        0,
+        "{}",
+        storage_dump("localStorage")
+    );
+    assert!(!storage_dump("localStorage").contains(&jwt));
+
+    // The instance reads it back, with what the JWT says about itself.
+    let session = auth.session();
+    assert_eq!(
+        prop(&session, "sessionJwt").as_string().as_deref(),
+        Some(jwt.as_str())
+    );
+    assert_eq!(stringify(&prop(&session, "factors")), r#"["wallet","sms"]"#);
+    assert_eq!(prop(&session, "expired").as_bool(), Some(false));
+
+    // A new instance (a reload of the tab) with the same options and baseUrl sees it too.
+    let reloaded = auth_with(options.clone());
+    let again = reloaded.session();
+    assert_eq!(
+        prop(&again, "sessionJwt").as_string().as_deref(),
+        Some(jwt.as_str())
+    );
+    assert_eq!(stringify(&prop(&again, "factors")), r#"["wallet","sms"]"#);
+    // ...but not one keeping its session in memory (the default), nor one for another baseUrl.
+    assert!(auth_with(json!({})).session().is_undefined());
+    let elsewhere = auth_with(json!({"storage": "sessionStorage",
+                                     "baseUrl": format!("{}/proxy", sandbox_url())}));
+    assert!(elsewhere.session().is_undefined());
+
+    // signOut removes it from sessionStorage, for every instance.
+    auth.sign_out();
+    assert_eq!(session_storage_get(&key), None);
+    assert_eq!(storage_length("sessionStorage"), 0);
+    assert!(auth.session().is_undefined());
+    assert!(reloaded.session().is_undefined());
+    assert_eq!(storage_length("localStorage"), 0);
+
+    session_storage_clear();
+}
+
+/// What an integrator's backend does: `POST /v1/client/sessions` with the client secret, for
+/// the wallet that will sign in. Returns the client session's id.
+async fn create_client_session(signing: &Address) -> String {
+    let body = json!({"signingAddress": signing.to_checksum(), "signingType": "EVM"});
+    let headers = json!({"ratio-client-id": "sandbox", "ratio-client-secret": "sandbox-secret"});
+    let reply = post_with_headers(
+        &format!("{}/v1/client/sessions", sandbox_url()),
+        &body.to_string(),
+        &headers.to_string(),
+    )
+    .await;
+    let (status, reply) = read_reply(&reply);
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["signingAddress"], signing.to_checksum());
+    reply["id"].as_str().unwrap().to_owned()
+}
+
+/// A `RatioAuth` that proves itself with a client session only (no clientId, no secret).
+fn auth_with_client_session(id: &str) -> RatioAuth {
+    let options = json!({
+        "baseUrl": sandbox_url(),
+        "clientSessionId": id,
+        "retry": {"maxAttempts": 3, "baseDelayMs": 20, "maxDelayMs": 200, "maxTotalMs": 10000},
+        "timeoutMs": 5000,
+    });
+    match RatioAuth::new(parse(&options.to_string())) {
+        Ok(auth) => auth,
+        Err(error) => panic!("options refused: {}", stringify(&error)),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn client_session_id_signs_in_without_the_secret() {
+    // A returning user, then a new one: each under a client session minted for its wallet.
+    for returning in [true, false] {
+        let wallet = TestWallet::new("sign");
+        let contact = contact();
+        if returning {
+            create_user(&contact, Some(&wallet.address)).await;
+        }
+        let id = create_client_session(&wallet.address).await;
+        let auth = auth_with_client_session(&id);
+        let run = Run::new(
+            &wallet,
+            json!({"phone": contact.phone, "email": contact.email}),
+        );
+        let result = run.sign_in(&auth).await.unwrap();
+        let path = if returning { "returning" } else { "new" };
+        assert_signed_in(&result, path, &wallet, true);
+        assert_eq!(result["factors"], json!(["wallet", "sms"]));
+        let jwt = result["sessionJwt"].as_str().unwrap();
+        assert_eq!(
+            prop(&auth.session(), "sessionJwt").as_string().as_deref(),
+            Some(jwt)
+        );
+
+        // The sandbox recorded the sign-in under that client session: the integrator's backend
+        // reads back the final, two-factor JWT (once).
+        let (status, body) = sandbox_get(&format!("/v1/client/sessions/{id}")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["id"], id);
+        assert_eq!(body["sessionJwt"], jwt, "{path}");
+        if returning {
+            assert!(body["userMask"].is_object(), "{body}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn client_session_of_another_wallet_is_refused() {
+    let wallet = TestWallet::new("sign");
+    let other = Address::from_verifying_key(random_key().verifying_key());
+    let id = create_client_session(&other).await;
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let error = expect_error(run.sign_in(&auth_with_client_session(&id)).await, "config");
+    assert_eq!(
+        prop(&error, "code").as_string().as_deref(),
+        Some("INVALID_WALLET_ADDRESS")
+    );
+    assert_eq!(prop(&error, "status").as_f64(), Some(400.0));
+    // Refused at wallet start: the wallet was never asked to sign, and nothing was retried.
+    let calls = stringify(&prop(&wallet.provider, "calls"));
+    assert!(!calls.contains("personal_sign"), "{calls}");
+    let starts = run
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "requestSent" && e["endpoint"] == "walletStart")
+        .count();
+    assert_eq!(starts, 1);
+    let events = run.events();
+    assert_eq!(events.last().unwrap()["type"], "failed");
+    let failed = &events.last().unwrap()["error"];
+    assert_eq!(failed["code"], "INVALID_WALLET_ADDRESS");
+    assert_eq!(failed["endpoint"], "walletStart");
 }
