@@ -708,10 +708,15 @@ pub trait ApiCall {
     }
 }
 
-fn json_body<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, ApiError> {
+fn json_body<T: Serialize + ?Sized>(
+    endpoint: Endpoint,
+    value: &T,
+) -> Result<Option<String>, ApiError> {
     serde_json::to_string(value)
         .map(Some)
-        .map_err(|_| ApiError::Encode { endpoint: None })
+        .map_err(|_| ApiError::Encode {
+            endpoint: Some(endpoint),
+        })
 }
 
 macro_rules! json_call {
@@ -720,9 +725,7 @@ macro_rules! json_call {
             const ENDPOINT: Endpoint = $endpoint;
             type Response = $response;
             fn body(&self) -> Result<Option<String>, ApiError> {
-                json_body(self).map_err(|_| ApiError::Encode {
-                    endpoint: Some(Self::ENDPOINT),
-                })
+                json_body(Self::ENDPOINT, self)
             }
         }
     };
@@ -767,13 +770,13 @@ impl ApiCall for SmsAuthenticateRequest {
     type Response = AuthResponse;
     fn body(&self) -> Result<Option<String>, ApiError> {
         // The one place an SMS OTP is written out.
-        json_body(&SmsAuthenticateWire {
-            phone_id: &self.phone_id,
-            otp: self.otp.expose(),
-        })
-        .map_err(|_| ApiError::Encode {
-            endpoint: Some(Self::ENDPOINT),
-        })
+        json_body(
+            Self::ENDPOINT,
+            &SmsAuthenticateWire {
+                phone_id: &self.phone_id,
+                otp: self.otp.expose(),
+            },
+        )
     }
 }
 
@@ -782,13 +785,13 @@ impl ApiCall for EmailAuthenticateRequest {
     type Response = AuthResponse;
     fn body(&self) -> Result<Option<String>, ApiError> {
         // The one place an email OTP is written out.
-        json_body(&EmailAuthenticateWire {
-            email_id: &self.email_id,
-            otp: self.otp.expose(),
-        })
-        .map_err(|_| ApiError::Encode {
-            endpoint: Some(Self::ENDPOINT),
-        })
+        json_body(
+            Self::ENDPOINT,
+            &EmailAuthenticateWire {
+                email_id: &self.email_id,
+                otp: self.otp.expose(),
+            },
+        )
     }
 }
 
@@ -885,6 +888,21 @@ impl ClientContext {
             push(HEADER_CONTENT_TYPE, JSON);
         }
         push(HEADER_ACCEPT, JSON);
+        headers.extend(self.identity_headers());
+        if let Some(token) = bearer {
+            headers.push((
+                HEADER_AUTHORIZATION.to_owned(),
+                format!("Bearer {}", token.expose()),
+            ));
+        }
+        headers
+    }
+
+    /// The headers that say who the client is: the credential headers, then
+    /// `ratio-device-fingerprint` when set.
+    pub fn identity_headers(&self) -> Vec<(String, String)> {
+        let mut headers = Vec::with_capacity(3);
+        let mut push = |name: &str, value: &str| headers.push((name.to_owned(), value.to_owned()));
         match &self.credentials {
             Credentials::ClientSecret {
                 client_id,
@@ -900,9 +918,6 @@ impl ClientContext {
         }
         if let Some(fingerprint) = &self.device_fingerprint {
             push(HEADER_DEVICE_FINGERPRINT, fingerprint);
-        }
-        if let Some(token) = bearer {
-            push(HEADER_AUTHORIZATION, &format!("Bearer {}", token.expose()));
         }
         headers
     }
