@@ -18,7 +18,7 @@ use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::abort::FlowAbort;
-use super::config::{self, Config};
+use super::config::Config;
 use super::errors::RatioAuthError;
 use super::http::{self, TransportError, fetch};
 use super::js::{function_property, property, set_property};
@@ -26,7 +26,7 @@ use super::prompts::{OtpAnswer, PromptError, Prompts, emit_event};
 use super::storage::SessionStore;
 use super::time::{now_ms, random_u64, sleep_until};
 use super::wallet::{Wallet, WalletError, select_account};
-use crate::api::{self, ClientContext};
+use crate::api;
 use crate::flow::{self, Action, Answer, FirstFactor, Flow, FlowConfig, Outcome, Prompt, Start};
 use crate::jwt;
 use crate::secret::Secret;
@@ -57,29 +57,6 @@ impl Shared {
             refresh_jwt: response.refresh_jwt.map(Secret::new),
             body: response.body,
         })
-    }
-
-    pub(crate) fn client(&self) -> ClientContext {
-        let credentials = match &self.config.credentials {
-            config::Credentials::ClientSecret {
-                client_id,
-                client_secret,
-            } => api::Credentials::ClientSecret {
-                client_id: client_id.clone(),
-                client_secret: client_secret.clone(),
-            },
-            // The session id alone identifies the client to Ratio.
-            config::Credentials::ClientSession { session_id, .. } => {
-                api::Credentials::ClientSession {
-                    session_id: session_id.clone(),
-                }
-            }
-            config::Credentials::Proxy => api::Credentials::Proxy,
-        };
-        ClientContext {
-            credentials,
-            device_fingerprint: self.config.device_fingerprint.clone(),
-        }
     }
 }
 
@@ -290,7 +267,7 @@ async fn sign_in(shared: &Shared, options: &JsValue) -> Result<Outcome, RatioAut
     let account = select_account(&accounts, options.account.as_deref())?;
     abort.watch_accounts(&wallet, account, &accounts);
 
-    let mut config = FlowConfig::new(shared.client());
+    let mut config = FlowConfig::new(shared.config.client());
     config.retry = shared.config.retry;
     let start = Start {
         wallet: account,

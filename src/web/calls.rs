@@ -53,7 +53,7 @@ impl RatioApi {
     {
         let bearer = jwt.filter(|jwt| !jwt.trim().is_empty()).map(Secret::new);
         let request = build().and_then(|call| {
-            call.to_http(&self.shared.client(), bearer.as_ref())
+            call.to_http(&self.shared.config.client(), bearer.as_ref())
                 .map_err(|_| {
                     RatioAuthError::config(format!("api.{name}: the request could not be encoded"))
                 })

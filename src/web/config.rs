@@ -20,6 +20,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::errors::RatioAuthError;
 use super::js::{property, string_property};
 use super::storage::StorageKind;
+use crate::api::{self, ClientContext};
 use crate::backoff::RetryPolicy;
 use crate::secret::Secret;
 
@@ -264,38 +265,31 @@ impl Config {
         format!("{}/{}", self.base_url, path.trim_start_matches('/'))
     }
 
-    /// The headers that identify the client (credentials and device fingerprint).
-    pub fn client_headers(&self) -> Vec<(String, String)> {
-        let mut headers = Vec::new();
-        match &self.credentials {
+    /// What the engine and `auth.api` send with every request. A `clientId` given beside a
+    /// `clientSessionId` is not sent: the session id alone identifies the client to Ratio.
+    pub fn client(&self) -> ClientContext {
+        let credentials = match &self.credentials {
             Credentials::ClientSecret {
                 client_id,
                 client_secret,
-            } => {
-                headers.push(("ratio-client-id".to_owned(), client_id.clone()));
-                headers.push((
-                    "ratio-client-secret".to_owned(),
-                    client_secret.expose().to_owned(),
-                ));
-            }
-            Credentials::ClientSession {
-                session_id,
-                client_id,
-            } => {
-                if let Some(client_id) = client_id {
-                    headers.push(("ratio-client-id".to_owned(), client_id.clone()));
-                }
-                headers.push((
-                    "ratio-client-session-id".to_owned(),
-                    session_id.expose().to_owned(),
-                ));
-            }
-            Credentials::Proxy => {}
+            } => api::Credentials::ClientSecret {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+            },
+            Credentials::ClientSession { session_id, .. } => api::Credentials::ClientSession {
+                session_id: session_id.clone(),
+            },
+            Credentials::Proxy => api::Credentials::Proxy,
+        };
+        ClientContext {
+            credentials,
+            device_fingerprint: self.device_fingerprint.clone(),
         }
-        if let Some(fingerprint) = &self.device_fingerprint {
-            headers.push(("ratio-device-fingerprint".to_owned(), fingerprint.clone()));
-        }
-        headers
+    }
+
+    /// The headers that identify the client (credentials and device fingerprint).
+    pub fn client_headers(&self) -> Vec<(String, String)> {
+        self.client().identity_headers()
     }
 
     pub fn http_timeout_ms(&self) -> u32 {
