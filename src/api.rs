@@ -210,13 +210,31 @@ pub enum ErrorCode {
     AlreadyExistsEmail,
     AlreadyExistsWalletAddress,
     TooManyRequests,
-    /// A code this SDK does not know, as sent.
+    /// A well-formed code this SDK does not know, as sent.
     Other(String),
+    /// A `code` that does not look like one (not `[A-Z0-9_]{1,64}`): server-controlled text
+    /// is never passed on, so it reads as `UNKNOWN`.
+    Unknown,
+}
+
+/// Longest error code kept; Ratio's are under 40 characters.
+const MAX_CODE_LEN: usize = 64;
+
+/// `[A-Z0-9_]{1,64}`: what an error code looks like.
+fn looks_like_code(code: &str) -> bool {
+    (1..=MAX_CODE_LEN).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl ErrorCode {
-    /// Never fails: unknown codes become [`ErrorCode::Other`].
+    /// Never fails: unknown codes become [`ErrorCode::Other`], text that is not shaped like a
+    /// code becomes [`ErrorCode::Unknown`].
     pub fn parse(code: &str) -> ErrorCode {
+        if !looks_like_code(code) {
+            return ErrorCode::Unknown;
+        }
         match code {
             "INVALID_BODY" => ErrorCode::InvalidBody,
             "INVALID_WALLET_ADDRESS" => ErrorCode::InvalidWalletAddress,
@@ -258,6 +276,7 @@ impl ErrorCode {
             ErrorCode::AlreadyExistsEmail => "ALREADY_EXISTS_EMAIL",
             ErrorCode::AlreadyExistsWalletAddress => "ALREADY_EXISTS_WALLET_ADDRESS",
             ErrorCode::TooManyRequests => "TOO_MANY_REQUESTS",
+            ErrorCode::Unknown => "UNKNOWN",
         }
     }
 
@@ -317,11 +336,26 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     /// Reads an error body; `None` when the body is not a JSON object (an HTML 502 page, …).
+    /// Each field is read on its own, so a `message: null`, a numeric `createTime` or any
+    /// other oddity in one field never costs the `code`.
     pub fn read(body: &str) -> Option<ErrorBody> {
-        match serde_json::from_str::<serde_json::Value>(body) {
-            Ok(value @ serde_json::Value::Object(_)) => serde_json::from_value(value).ok(),
+        let serde_json::Value::Object(mut fields) = serde_json::from_str(body).ok()? else {
+            return None;
+        };
+        let text = |value: Option<serde_json::Value>| match value {
+            Some(serde_json::Value::String(s)) => Some(s),
             _ => None,
-        }
+        };
+        Some(ErrorBody {
+            create_time: text(fields.remove("createTime")),
+            message: text(fields.remove("message")).unwrap_or_default(),
+            code: match fields.remove("code") {
+                Some(serde_json::Value::String(code)) => Some(ErrorCode::parse(&code)),
+                None | Some(serde_json::Value::Null) => None,
+                Some(_) => Some(ErrorCode::Unknown),
+            },
+            data: fields.remove("data"),
+        })
     }
 }
 
@@ -475,6 +509,11 @@ impl WalletStartRequest {
         }
     }
 }
+
+/// Longest challenge handed to a wallet. Ratio's is `"Signing in with Ratio: "` and a token of
+/// a few dozen characters; anything near this size is not a challenge but an attack on the
+/// wallet's prompt (or its memory).
+pub const MAX_CHALLENGE_LEN: usize = 2048;
 
 /// `cryptoWallet:start` 200.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1349,6 +1388,20 @@ mod tests {
             ErrorCode::Other("MISSING_".into())
         );
         assert_eq!(ErrorCode::parse("NOPE"), ErrorCode::Other("NOPE".into()));
+        // Server text that is not shaped like a code is never passed on.
+        for text in [
+            "",
+            "already_exists_phone",
+            "Phone already exists",
+            "EXPIRED_JWT eyJhbGciOi",
+            "CODE\n",
+            "<script>",
+            &"A".repeat(65),
+        ] {
+            assert_eq!(ErrorCode::parse(text), ErrorCode::Unknown, "{text:?}");
+        }
+        assert_eq!(ErrorCode::Unknown.as_str(), "UNKNOWN");
+        assert_eq!(ErrorCode::parse(&"A".repeat(64)), ErrorCode::Other("A".repeat(64)));
         assert_eq!(
             ErrorCode::missing("walletAddress").as_str(),
             "MISSING_WALLET_ADDRESS"
@@ -1375,7 +1428,16 @@ mod tests {
         );
         assert_eq!(ErrorBody::read("<html>502 Bad Gateway</html>"), None);
         assert_eq!(ErrorBody::read("[1,2]"), None);
-        assert_eq!(ErrorBody::read(r#"{"code": 5}"#), None);
+        // One odd field never costs the others.
+        let odd = ErrorBody::read(r#"{"code": 5, "message": "m"}"#);
+        assert_eq!(odd.as_ref().and_then(|b| b.code.clone()), Some(ErrorCode::Unknown));
+        assert_eq!(odd.map(|b| b.message), Some("m".to_owned()));
+        let null_message = ErrorBody::read(r#"{"message": null, "code": "INVALID_OTP", "createTime": 17}"#);
+        assert_eq!(
+            null_message.as_ref().and_then(|b| b.code.clone()),
+            Some(ErrorCode::InvalidOtp)
+        );
+        assert_eq!(null_message.map(|b| b.message), Some(String::new()));
         let written = serde_json::to_value(ErrorBody {
             create_time: Some("t".into()),
             message: "m".into(),

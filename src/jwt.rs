@@ -14,10 +14,11 @@
 //! - `delivery_method: "email"` → [`FactorKind::Email`], detail `email_factor.email_address`;
 //! - anything else → [`FactorKind::Other`].
 //!
-//! Reading is tolerant where tokens legitimately vary (missing session claim = no factors,
-//! unknown factor types, extra fields, base64url with or without padding, dates as integers or
-//! floats) and strict where the token is broken (wrong number of parts, bad base64, bad JSON,
-//! a claim of the wrong type): those give a typed [`JwtReadError`], never a panic. Error
+//! Reading is tolerant where tokens legitimately vary (a missing or oddly shaped session claim =
+//! no factors, unknown factor types, extra fields, base64url with or without padding, dates as
+//! integers or floats) and strict where the token is broken (wrong number of parts, bad base64,
+//! bad JSON, a registered claim `sub`/`iat`/`exp` of the wrong type): those give a typed
+//! [`JwtReadError`], never a panic. Error
 //! messages never contain the token or any piece of it.
 
 use std::fmt;
@@ -173,7 +174,7 @@ pub enum JwtReadError {
     BadJson { part: JwtPart },
     /// The header or payload is JSON but not an object.
     NotAnObject { part: JwtPart },
-    /// A claim the SDK reads has the wrong type (e.g. `exp` as a string, factors not an array).
+    /// A registered claim has the wrong type (e.g. `exp` as a string).
     BadClaim { claim: &'static str },
 }
 
@@ -249,37 +250,23 @@ fn claims_from_payload(payload: &Map<String, Value>) -> Result<SessionClaims, Jw
         expires_at: opt_unix_seconds(payload.get("exp"), "exp")?,
         ..SessionClaims::default()
     };
-    let session = match payload.get(SESSION_CLAIM) {
-        None | Some(Value::Null) => return Ok(claims),
-        Some(Value::Object(session)) => session,
-        Some(_) => {
-            return Err(JwtReadError::BadClaim {
-                claim: SESSION_CLAIM,
-            });
-        }
+    // The session claim is advisory: Ratio does not promise its shape, and the flow engine
+    // knows which factor produced which token. Whatever cannot be read here reads as "no
+    // factors" (the engine then relies on its own ledger), never as a broken token.
+    let Some(Value::Object(session)) = payload.get(SESSION_CLAIM) else {
+        return Ok(claims);
     };
-    claims.session_id = match opt_string(session.get("id"), SESSION_CLAIM)? {
-        Some(id) => Some(id),
-        None => opt_string(session.get("session_id"), SESSION_CLAIM)?,
-    };
-    let factors = match session.get("authentication_factors") {
-        None | Some(Value::Null) => return Ok(claims),
-        Some(Value::Array(factors)) => factors,
-        Some(_) => {
-            return Err(JwtReadError::BadClaim {
-                claim: "authentication_factors",
-            });
-        }
-    };
-    claims.factors = factors
-        .iter()
-        .map(|f| match f {
-            Value::Object(f) => Ok(read_factor(f)),
-            _ => Err(JwtReadError::BadClaim {
-                claim: "authentication_factors",
-            }),
-        })
-        .collect::<Result<_, _>>()?;
+    let text = |key: &str| session.get(key).and_then(Value::as_str).map(str::to_owned);
+    claims.session_id = text("id").or_else(|| text("session_id"));
+    if let Some(Value::Array(factors)) = session.get("authentication_factors") {
+        claims.factors = factors
+            .iter()
+            .filter_map(|f| match f {
+                Value::Object(f) => Some(read_factor(f)),
+                _ => None,
+            })
+            .collect();
+    }
     Ok(claims)
 }
 
@@ -525,6 +512,27 @@ mod tests {
         assert_eq!(c, SessionClaims::default());
         let c = read(&json!({}));
         assert_eq!(c, SessionClaims::default());
+    }
+
+    #[test]
+    fn an_oddly_shaped_session_claim_reads_as_no_factors() {
+        for session in [
+            json!("x"),
+            json!(42),
+            json!({"authentication_factors": {}}),
+            json!({"authentication_factors": "sms"}),
+            json!({"id": 7, "authentication_factors": ["sms", null, 3]}),
+        ] {
+            let c = read(&json!({"sub": "u", "exp": 1_700_000_300, SESSION_CLAIM: session}));
+            assert_eq!(c.subject.as_deref(), Some("u"), "{session}");
+            assert_eq!(c.expires_at, Some(1_700_000_300));
+            assert!(c.factors.is_empty(), "{session}");
+            assert_eq!(c.session_id, None);
+        }
+        // Readable entries beside unreadable ones are kept.
+        let c = read(&json!({SESSION_CLAIM: {"authentication_factors": ["sms", sms_entry("+15555550100")]}}));
+        assert_eq!(c.factors.len(), 1);
+        assert!(c.has(FactorKind::Sms));
     }
 
     #[test]
@@ -790,33 +798,6 @@ mod tests {
             (
                 format!("{good_header}.{}.{sig}", b64(br#"{"sub":12345}"#)),
                 JwtReadError::BadClaim { claim: "sub" },
-            ),
-            (
-                format!(
-                    "{good_header}.{}.{sig}",
-                    b64(br#"{"https://stytch.com/session":"x"}"#)
-                ),
-                JwtReadError::BadClaim {
-                    claim: SESSION_CLAIM,
-                },
-            ),
-            (
-                format!(
-                    "{good_header}.{}.{sig}",
-                    b64(br#"{"https://stytch.com/session":{"authentication_factors":{}}}"#)
-                ),
-                JwtReadError::BadClaim {
-                    claim: "authentication_factors",
-                },
-            ),
-            (
-                format!(
-                    "{good_header}.{}.{sig}",
-                    b64(br#"{"https://stytch.com/session":{"authentication_factors":["sms"]}}"#)
-                ),
-                JwtReadError::BadClaim {
-                    claim: "authentication_factors",
-                },
             ),
         ];
         for (tok, expected) in cases {

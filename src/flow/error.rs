@@ -107,7 +107,9 @@ pub struct FlowError {
     pub endpoint: Option<Endpoint>,
     /// The state the flow was in when it failed.
     pub state: FlowState,
-    /// Ratio's `message`, verbatim (server-controlled text).
+    /// Ratio's `message`, verbatim (server-controlled text). Never serialised: events (and so
+    /// the UI's timeline) carry no server text; the JS error appends it only sanitised.
+    #[serde(skip)]
     pub server_message: Option<String>,
 }
 
@@ -190,13 +192,14 @@ mod tests {
         )
         .with_code(Some(ErrorCode::TooManyRequests))
         .with_status(429)
-        .with_endpoint(Endpoint::SmsSend);
+        .with_endpoint(Endpoint::SmsSend)
+        .with_server_message(Some("server text 123456".into()));
         let json = serde_json::to_value(&error).ok();
         assert_eq!(
             json,
             Some(serde_json::json!({
                 "kind": "rateLimited", "retryAtMs": 5, "code": "TOO_MANY_REQUESTS", "status": 429,
-                "message": "slow down", "endpoint": "smsSend", "state": "failed", "serverMessage": null
+                "message": "slow down", "endpoint": "smsSend", "state": "failed"
             }))
         );
         assert_eq!(

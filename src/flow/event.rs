@@ -123,6 +123,18 @@ pub enum FlowEvent {
         token: TokenRef,
         reason: RevokeReason,
     },
+    /// The answer to `cryptoWallet:authenticate` was lost (5xx, timeout, dropped connection):
+    /// the server may have used the challenge, so after the back-off the wallet step starts over
+    /// with a new challenge, and the user is asked to sign again.
+    SigningAgain {
+        purpose: Purpose,
+        reason: RetryReason,
+    },
+    /// A code check was retried after a lost answer and came back "wrong code": the first try
+    /// most likely used the code, so a new one is sent (counted as a resend; no attempt lost).
+    CodeResentAfterLostAnswer {
+        channel: Channel,
+    },
     /// Ratio refused the token of `purpose` (expired or invalid): that factor step runs again.
     StepRestarted {
         purpose: Purpose,

@@ -10,9 +10,13 @@
 //! 2. Only `current` tokens are ever handed out: a superseded (refreshed, re-issued) or revoked
 //!    token never is. After the phone conflict (409 `ALREADY_EXISTS_PHONE`) the new-user wallet
 //!    JWT is revoked and the `walletSignIn` source is closed for the rest of the flow.
-//! 3. `addToUser` (and the optional re-sign that verifies the wallet) carry only a token whose
-//!    claims ([`crate::jwt::read_claims`]) list two distinct factor kinds, and `addToUser` only for
-//!    the address that signed in this flow (recorded when its authenticate succeeded).
+//! 3. `addToUser` (and the optional re-sign that verifies the wallet) carry only a two-factor
+//!    token, and `addToUser` only for the address that signed in this flow (recorded when its
+//!    authenticate succeeded). A token's factors are what its claims
+//!    ([`crate::jwt::read_claims`]) list when they list any; claims are advisory, so a token
+//!    whose claims list none has the factors the ledger saw produce it (the step's factor plus
+//!    the factors of the token that request carried). Claims that list factors are believed,
+//!    so a one-factor claim where two are needed still stops the flow.
 //! 4. Each endpoint is allowed only for the purposes that use it (e.g. `addToUser` only for
 //!    [`Purpose::AddToUser`], the link path's first factor only on SMS endpoints).
 //!
@@ -234,6 +238,8 @@ struct Entry {
     token: TokenRef,
     jwt: Secret,
     claims: SessionClaims,
+    /// Distinct factor kinds: the claims' when they list any, else the ledger's own account.
+    factors: Vec<FactorKind>,
     status: TokenStatus,
     refreshed_from: Option<u32>,
 }
@@ -251,6 +257,8 @@ pub struct FinalSession<'a> {
     pub token: TokenRef,
     pub jwt: &'a Secret,
     pub claims: &'a SessionClaims,
+    /// Distinct factor kinds (see the [module docs](self) for where they come from).
+    pub factors: &'a [FactorKind],
 }
 
 /// See the [module docs](self).
@@ -305,7 +313,7 @@ impl Ledger {
             .current_entry(source)
             .filter(|_| !(source == Purpose::WalletSignIn && self.phone_conflict))
             .ok_or(LedgerError::NoToken { purpose, source })?;
-        if two_factor && !entry.claims.is_two_factor() {
+        if two_factor && entry.factors.len() < 2 {
             return Err(LedgerError::NotTwoFactor { token: entry.token });
         }
         Ok(Some(Bearer {
@@ -314,15 +322,25 @@ impl Ledger {
         }))
     }
 
-    /// Records the token an authenticate step returned. Its claims must be readable. A current
-    /// token of the same key (factor, purpose) is superseded.
+    /// Records the token an authenticate step returned. It must be a readable JWT. A current
+    /// token of the same key (factor, purpose) is superseded. `carried` is the token the
+    /// authenticate request carried, if any: its factors are in the new session too.
     pub fn record(
         &mut self,
         factor: FactorKind,
         purpose: Purpose,
         jwt: Secret,
+        carried: Option<TokenRef>,
     ) -> Result<TokenInfo, LedgerError> {
         let claims = jwt::read_claims(jwt.expose()).map_err(LedgerError::Unreadable)?;
+        let mut known = carried
+            .and_then(|t| self.entries.iter().find(|e| e.token.id == t.id))
+            .map(|e| e.factors.clone())
+            .unwrap_or_default();
+        if !known.contains(&factor) {
+            known.push(factor);
+        }
+        let factors = effective_factors(&claims, known);
         let token = self.issue_ref(factor, purpose);
         for entry in &mut self.entries {
             if entry.token.factor == factor
@@ -336,6 +354,7 @@ impl Ledger {
             token,
             jwt,
             claims,
+            factors,
             status: TokenStatus::Current,
             refreshed_from: None,
         };
@@ -361,13 +380,17 @@ impl Ledger {
             return Ok(None);
         };
         let token = self.issue_ref(sent.factor, sent.purpose);
+        let mut known = Vec::new();
         if let Some(old) = self.entries.get_mut(index) {
             old.status = TokenStatus::Superseded { by: token.id };
+            known = old.factors.clone();
         }
+        let factors = effective_factors(&claims, known);
         self.entries.push(Entry {
             token,
             jwt,
             claims,
+            factors,
             status: TokenStatus::Current,
             refreshed_from: Some(sent.id),
         });
@@ -419,12 +442,13 @@ impl Ledger {
     pub fn final_session(&self) -> Option<FinalSession<'_>> {
         self.entries
             .iter()
-            .filter(|e| e.status == TokenStatus::Current && e.claims.is_two_factor())
+            .filter(|e| e.status == TokenStatus::Current && e.factors.len() >= 2)
             .max_by_key(|e| e.token.id)
             .map(|e| FinalSession {
                 token: e.token,
                 jwt: &e.jwt,
                 claims: &e.claims,
+                factors: &e.factors,
             })
     }
 
@@ -479,11 +503,20 @@ impl Ledger {
         TokenInfo {
             token: entry.token,
             status: entry.status,
-            factors: distinct_factors(&entry.claims),
+            factors: entry.factors.clone(),
             subject: entry.claims.subject.clone(),
             expires_at: entry.claims.expires_at,
             refreshed_from: entry.refreshed_from,
         }
+    }
+}
+
+/// The claims' distinct factor kinds when they list any, else what the ledger saw.
+fn effective_factors(claims: &SessionClaims, known: Vec<FactorKind>) -> Vec<FactorKind> {
+    if claims.factors.is_empty() {
+        known
+    } else {
+        distinct_factors(claims)
     }
 }
 
@@ -518,11 +551,12 @@ mod tests {
             FactorKind::Wallet,
             Purpose::WalletSignIn,
             one_factor("wallet"),
+            None,
         );
         assert!(recorded.is_ok());
         assert!(
             ledger
-                .record(FactorKind::Sms, Purpose::LinkFirstFactor, one_factor("sms"))
+                .record(FactorKind::Sms, Purpose::LinkFirstFactor, one_factor("sms"), None)
                 .is_ok()
         );
         for (endpoint, purpose) in [
@@ -545,6 +579,7 @@ mod tests {
             FactorKind::Wallet,
             Purpose::WalletSignIn,
             one_factor("wallet"),
+            None,
         ) {
             Ok(info) => info.token,
             Err(e) => panic!("{e}"),
@@ -567,7 +602,8 @@ mod tests {
                 .record(
                     FactorKind::Wallet,
                     Purpose::WalletSignIn,
-                    one_factor("wallet")
+                    one_factor("wallet"),
+                    None
                 )
                 .is_ok()
         );
@@ -589,7 +625,7 @@ mod tests {
         let mut ledger = Ledger::new(wallet_a());
         assert!(
             ledger
-                .record(FactorKind::Sms, Purpose::LinkFirstFactor, one_factor("sms"))
+                .record(FactorKind::Sms, Purpose::LinkFirstFactor, one_factor("sms"), None)
                 .is_ok()
         );
         // A one-factor token recorded under the two-factor purpose is still refused.
@@ -597,6 +633,7 @@ mod tests {
             FactorKind::Email,
             Purpose::LinkSecondFactor,
             one_factor("email"),
+            None,
         );
         let weak = match weak {
             Ok(info) => info.token,
@@ -615,7 +652,7 @@ mod tests {
                 .map(|_| ()),
             Err(LedgerError::NotTwoFactor { token: weak })
         );
-        let strong = match ledger.record(FactorKind::Email, Purpose::LinkSecondFactor, two_factor())
+        let strong = match ledger.record(FactorKind::Email, Purpose::LinkSecondFactor, two_factor(), None)
         {
             Ok(info) => info.token,
             Err(e) => panic!("{e}"),
@@ -650,7 +687,7 @@ mod tests {
     #[test]
     fn refresh_replaces_the_sent_token_only() {
         let mut ledger = Ledger::new(wallet_a());
-        let a = match ledger.record(FactorKind::Sms, Purpose::LinkFirstFactor, one_factor("sms")) {
+        let a = match ledger.record(FactorKind::Sms, Purpose::LinkFirstFactor, one_factor("sms"), None) {
             Ok(info) => info.token,
             Err(e) => panic!("{e}"),
         };
@@ -692,7 +729,8 @@ mod tests {
             ledger.record(
                 FactorKind::Wallet,
                 Purpose::WalletSignIn,
-                Secret::new("not-a-jwt")
+                Secret::new("not-a-jwt"),
+                None
             ),
             Err(LedgerError::Unreadable(_))
         ));

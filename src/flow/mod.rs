@@ -72,7 +72,7 @@ pub use crate::api::{ClientContext, Credentials, HttpRequest, HttpResponse, Tran
 pub use crate::backoff::RetryPolicy;
 
 use crate::api::{
-    AddToUserRequest, ApiCall, EmailAuthenticateRequest, EmailSendRequest, Endpoint, ErrorBody,
+    AddToUserRequest, ApiCall, MAX_CHALLENGE_LEN, EmailAuthenticateRequest, EmailSendRequest, Endpoint, ErrorBody,
     ErrorCode, SmsAuthenticateRequest, SmsSendRequest, UserMask, WalletAuthenticateRequest,
     WalletStartRequest,
 };
@@ -182,6 +182,11 @@ pub struct Flow {
     /// Purposes whose token was refused and whose step already ran again.
     restarted: Vec<Purpose>,
     wallet_verified: bool,
+    /// The pending call is a retry after an answer that may have been lost after the server
+    /// acted (5xx, timeout, dropped connection): its refusal may be our own first attempt's doing.
+    retry_after_loss: bool,
+    /// Wallet steps started over in this phase because an authenticate answer was lost.
+    wallet_restarts: u32,
 }
 
 impl fmt::Debug for Flow {
@@ -224,6 +229,8 @@ impl Flow {
             invalid_answers: 0,
             restarted: Vec::new(),
             wallet_verified: false,
+            retry_after_loss: false,
+            wallet_restarts: 0,
             config,
         };
         if let Some(problem) = flow.config.problem() {
@@ -581,6 +588,7 @@ impl Flow {
     fn enter(&mut self, phase: Phase) {
         self.phase = phase;
         self.invalid_answers = 0;
+        self.wallet_restarts = 0;
         match &self.phase {
             Phase::Wallet { .. } => self.send_new(Call::WalletStart),
             Phase::Otp(otp) => {
@@ -635,7 +643,7 @@ impl Flow {
             return self.internal("a code prompt before any code was sent");
         };
         let resend_available_at = (otp.sends <= self.config.max_otp_resends)
-            .then(|| otp.resend_available_at.unwrap_or(self.now_ms));
+            .then(|| js_safe(otp.resend_available_at.unwrap_or(self.now_ms)));
         let prompt = Prompt::Otp {
             channel: otp.channel,
             destination_mask: sent.mask.clone(),
@@ -703,7 +711,10 @@ impl Flow {
                     call: Call::OtpSend { channel },
                 });
                 self.events
-                    .push(FlowEvent::ResendScheduled { channel, at_ms: at });
+                    .push(FlowEvent::ResendScheduled {
+                        channel,
+                        at_ms: js_safe(at),
+                    });
             }
             _ => self.issue(Call::OtpSend { channel }),
         }
@@ -712,6 +723,7 @@ impl Flow {
     /// Issues a call with a fresh back-off.
     fn send_new(&mut self, call: Call) {
         self.backoff.reset();
+        self.retry_after_loss = false;
         self.issue(call);
     }
 
@@ -855,15 +867,39 @@ impl Flow {
         let now = self.now_ms;
         let endpoint = call.endpoint();
         let fraction = backoff::unit_fraction(self.rng.next_u64());
-        let retry_after_ms = retry_after.map(|r| r.until(now));
+        let retry_after_ms = retry_after.map(|r| js_safe(r.until(now)));
+        let answer_lost = reason != RetryReason::RateLimited;
+        // A lost authenticate answer may have used the challenge: sending the same signature
+        // again would meet "no pending challenge". The wallet step starts over instead, a
+        // bounded number of times (each round resets the back-off of the calls in it).
+        let resign = answer_lost && matches!(call, Call::WalletAuthenticate { .. });
+        if resign && self.wallet_restarts >= self.config.retry.max_attempts {
+            error.message = format!(
+                "{} (gave up after signing {} times)",
+                error.message,
+                self.wallet_restarts.saturating_add(1)
+            );
+            return self.fail(error);
+        }
         match self.backoff.next_retry_at(now, retry_after, fraction) {
             Some(until_ms) => {
+                self.retry_after_loss |= answer_lost;
+                let call = if resign {
+                    self.wallet_restarts = self.wallet_restarts.saturating_add(1);
+                    self.events.push(FlowEvent::SigningAgain {
+                        purpose: self.phase.purpose(),
+                        reason,
+                    });
+                    Call::WalletStart
+                } else {
+                    call
+                };
                 self.set_step(Step::Wait { until_ms, call });
                 self.events.push(FlowEvent::BackingOff {
                     endpoint,
                     reason,
                     attempt: self.backoff.attempts(),
-                    until_ms,
+                    until_ms: js_safe(until_ms),
                     retry_after_ms,
                 });
             }
@@ -891,33 +927,38 @@ impl Flow {
     ) {
         let endpoint = call.endpoint();
         let code = body.as_ref().and_then(|b| b.code.clone());
-        match (status, code, &call, token) {
-            (401, Some(ErrorCode::ExpiredJwt | ErrorCode::InvalidJwt), _, Some(token)) => {
-                self.restart(endpoint, token, status, body);
-            }
-            (401, Some(ErrorCode::InvalidOtp), Call::OtpAuthenticate { .. }, _) => {
-                self.wrong_otp(status, body)
-            }
-            (
-                409,
-                Some(ErrorCode::AlreadyExistsPhone),
+        let token_error = matches!(code, Some(ErrorCode::ExpiredJwt | ErrorCode::InvalidJwt));
+        // The new user's SMS step, with the wallet JWT: a 409 there means the phone is another
+        // user's, whatever the body says (Ratio documents the status, not every spelling).
+        let new_user_sms = self.phase.purpose() == Purpose::SecondFactor
+            && self.path == Some(FlowPath::New)
+            && matches!(
+                call,
                 Call::OtpSend {
+                    channel: Channel::Sms
+                } | Call::OtpAuthenticate {
                     channel: Channel::Sms,
-                },
-                _,
-            ) if self.phase.purpose() == Purpose::SecondFactor
-                && self.path == Some(FlowPath::New) =>
-            {
-                self.link();
+                    ..
+                }
+            );
+        match (status, &call, token) {
+            (401, _, Some(token)) if token_error => self.restart(endpoint, token, status, body),
+            // A 401 on a code check is about the code unless it names the token.
+            (401, Call::OtpAuthenticate { channel, .. }, _) if !token_error => {
+                if self.retry_after_loss {
+                    self.resend_after_lost_answer(*channel, status, body);
+                } else {
+                    self.wrong_otp(status, body);
+                }
             }
+            (409, _, _) if new_user_sms => self.link(),
             (
                 400,
-                Some(ErrorCode::InvalidPhone),
                 Call::OtpSend {
                     channel: Channel::Sms,
                 },
                 _,
-            ) => {
+            ) if code == Some(ErrorCode::InvalidPhone) => {
                 self.phone = None;
                 let refusal = status_error(endpoint, status, body);
                 self.reject_answer(
@@ -928,12 +969,11 @@ impl Flow {
             }
             (
                 400,
-                Some(ErrorCode::InvalidEmail),
                 Call::OtpSend {
                     channel: Channel::Email,
                 },
                 _,
-            ) => {
+            ) if code == Some(ErrorCode::InvalidEmail) => {
                 self.email = None;
                 let refusal = status_error(endpoint, status, body);
                 self.reject_answer(
@@ -946,17 +986,35 @@ impl Flow {
         }
     }
 
+    /// The retry of a code check whose first answer was lost came back "wrong code": the first
+    /// attempt most likely used the code. A new code is sent (counted as a resend) rather than
+    /// charging the user an attempt; with no resend left it is an ordinary wrong code.
+    fn resend_after_lost_answer(&mut self, channel: Channel, status: u16, body: Option<ErrorBody>) {
+        let max_resends = self.config.max_otp_resends;
+        let can_resend = matches!(&self.phase, Phase::Otp(otp) if otp.sends <= max_resends);
+        if !can_resend {
+            return self.wrong_otp(status, body);
+        }
+        self.events.push(FlowEvent::CodeResentAfterLostAnswer { channel });
+        self.send_new(Call::OtpSend { channel });
+    }
+
     fn on_success(&mut self, call: Call, response: &HttpResponse) {
         let endpoint = call.endpoint();
         let status = response.status;
         match call {
             Call::WalletStart => match WalletStartRequest::decode(response) {
-                Ok(start) if !start.challenge.is_empty() => {
-                    self.set_step(Step::Sign {
-                        challenge: start.challenge,
-                    });
+                Ok(start) if start.challenge.is_empty() => {
+                    self.bad_response(endpoint, status, "the challenge is empty".to_owned())
                 }
-                Ok(_) => self.bad_response(endpoint, status, "the challenge is empty".to_owned()),
+                Ok(start) if start.challenge.len() > MAX_CHALLENGE_LEN => self.bad_response(
+                    endpoint,
+                    status,
+                    format!("the challenge is longer than {MAX_CHALLENGE_LEN} bytes"),
+                ),
+                Ok(start) => self.set_step(Step::Sign {
+                    challenge: start.challenge,
+                }),
                 Err(e) => self.bad_response(endpoint, status, e.to_string()),
             },
             Call::WalletAuthenticate { .. } => match WalletAuthenticateRequest::decode(response) {
@@ -1055,11 +1113,11 @@ impl Flow {
         user_mask: Option<UserMask>,
     ) {
         let purpose = self.phase.purpose();
-        let endpoint = match &self.step {
-            Step::Send { call, .. } => call.endpoint(),
-            _ => Endpoint::WalletAuthenticate,
+        let (endpoint, carried) = match &self.step {
+            Step::Send { call, token, .. } => (call.endpoint(), *token),
+            _ => (Endpoint::WalletAuthenticate, None),
         };
-        let info = match self.ledger.record(factor, purpose, jwt) {
+        let info = match self.ledger.record(factor, purpose, jwt, carried) {
             Ok(info) => info,
             Err(e) => {
                 return self.bad_response(
@@ -1205,7 +1263,7 @@ impl Flow {
             path,
             wallet_address: self.wallet,
             wallet_verified: self.wallet_verified,
-            factors: ledger::distinct_factors(session.claims),
+            factors: session.factors.to_vec(),
             user_mask: self.user_mask.clone(),
             expires_at: session.claims.expires_at,
         };
@@ -1258,6 +1316,14 @@ fn status_error(endpoint: Endpoint, status: u16, body: Option<ErrorBody>) -> Flo
         .with_status(status)
         .with_endpoint(endpoint)
         .with_server_message(body.map(|b| b.message))
+}
+
+/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// A time for JS: beyond 2^53 ms (year 287396) a number would round, so it is capped there.
+fn js_safe(ms: u64) -> u64 {
+    ms.min(MAX_SAFE_INTEGER)
 }
 
 /// `0x` + the hex digits, whatever prefix the wallet used.

@@ -1992,3 +1992,443 @@ fn random_drivers_always_end_and_keep_the_ledger_rules() {
     stats.dedup_by(|a, b| a == b);
     eprintln!("{longest} steps at most; outcomes: {stats:?}");
 }
+
+// -------------------------------------------------------------------------------------------
+// Liberal reading: what Ratio may send that the docs do not pin down
+// -------------------------------------------------------------------------------------------
+
+/// A new-user sign-in up to the SMS step with the wallet JWT pending on `sms:send`.
+fn new_user_at_sms_send(t: &Tokens) -> Harness {
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.wallet_sign_in(None, json!({"sessionJwt": t.wallet_new}));
+    h.give_phone(Some(&t.wallet_new));
+    h
+}
+
+/// After the phone conflict: the link prompt, then the token-less SMS send.
+fn expect_link_path(h: &mut Harness, t: &Tokens) {
+    assert_eq!(h.flow.path(), Some(FlowPath::Linked), "{:?}", h.events);
+    assert!(h.flow.ledger().had_phone_conflict());
+    assert!(matches!(h.expect_prompt(), Prompt::ConfirmLink { .. }));
+    h.answer(Answer::Confirm(true));
+    let send = h.expect_http(Endpoint::SmsSend);
+    assert_eq!(send.bearer(), None);
+    assert_ne!(send.bearer(), Some(t.wallet_new.as_str()));
+}
+
+#[test]
+fn any_409_on_the_new_users_sms_send_takes_the_link_path() {
+    let t = tokens();
+    let bodies = [
+        r#"{"code":"ALREADY_EXISTS_PHONE","message":"m"}"#,
+        r#"{"code":"PHONE_ALREADY_EXISTS","message":"taken"}"#,
+        r#"{"code":"already_exists_phone"}"#,
+        r#"{"message":null,"code":null}"#,
+        r#"{}"#,
+        "",
+        "<html><body>409 Conflict</body></html>",
+        "Conflict",
+    ];
+    for body in bodies {
+        let mut h = new_user_at_sms_send(&t);
+        h.respond_raw(HttpResponse::new(409, body));
+        expect_link_path(&mut h, &t);
+    }
+}
+
+#[test]
+fn a_409_on_the_new_users_sms_authenticate_takes_the_link_path() {
+    let t = tokens();
+    for body in [r#"{"code":"ALREADY_EXISTS_PHONE"}"#, r#"{"code":"CONFLICT"}"#, "nope"] {
+        let mut h = new_user_at_sms_send(&t);
+        h.sms_sent();
+        h.give_code(Channel::Sms, "123456", Some(&t.wallet_new));
+        h.respond_raw(HttpResponse::new(409, body));
+        expect_link_path(&mut h, &t);
+        // The phone is known: no second phone prompt, and the wallet JWT stays revoked.
+        h.sms_sent();
+        h.give_code(Channel::Sms, "222222", None);
+    }
+}
+
+#[test]
+fn a_409_elsewhere_stays_a_conflict() {
+    let t = tokens();
+    // A returning user's SMS, whatever the body: a conflict, not a link.
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.wallet_sign_in(
+        None,
+        json!({"sessionJwt": t.wallet_returning, "userMask": returning_mask()}),
+    );
+    h.give_phone(Some(&t.wallet_returning));
+    h.respond_raw(HttpResponse::new(409, "<html>conflict</html>"));
+    let error = h.expect_fail();
+    assert_eq!(error.kind, ErrorKind::Conflict);
+    assert_eq!(error.code, None);
+}
+
+#[test]
+fn a_401_on_a_code_check_is_a_wrong_code_whatever_its_code() {
+    let t = tokens();
+    for body in [
+        r#"{"code":"OTP_INVALID","message":"bad"}"#,
+        r#"{"message":null}"#,
+        "",
+        "Unauthorized",
+    ] {
+        let mut h = Harness::new(config(), FirstFactor::Sms);
+        h.give_phone(None);
+        h.sms_sent();
+        h.give_code(Channel::Sms, "111111", None);
+        h.respond_raw(HttpResponse::new(401, body));
+        assert!(
+            matches!(
+                h.expect_prompt(),
+                Prompt::Otp {
+                    attempt: 2,
+                    problem: Some(InputProblem::WrongCode),
+                    ..
+                }
+            ),
+            "{body}"
+        );
+        h.answer(Answer::text("222222"));
+        h.expect_http(Endpoint::SmsAuthenticate);
+        h.respond(200, json!({"sessionJwt": t.sms_only}));
+        h.expect_http(Endpoint::WalletStart);
+    }
+    // A token error on a code check that carried a token re-runs that token's step instead.
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.wallet_sign_in(None, json!({"sessionJwt": t.wallet_new}));
+    h.give_phone(Some(&t.wallet_new));
+    h.sms_sent();
+    h.give_code(Channel::Sms, "111111", Some(&t.wallet_new));
+    h.error(401, "EXPIRED_JWT");
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        FlowEvent::StepRestarted {
+            purpose: Purpose::WalletSignIn,
+            ..
+        }
+    )));
+    h.expect_http(Endpoint::WalletStart);
+}
+
+#[test]
+fn a_null_message_keeps_the_code() {
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.expect_http(Endpoint::WalletStart);
+    h.respond_raw(HttpResponse::new(
+        400,
+        r#"{"createTime":null,"message":null,"code":"INVALID_WALLET_ADDRESS"}"#,
+    ));
+    let error = h.expect_fail();
+    assert_eq!(error.code, Some(ErrorCode::InvalidWalletAddress));
+    assert_eq!(error.kind, ErrorKind::Config);
+    assert_eq!(error.server_message, None);
+}
+
+#[test]
+fn codes_that_are_not_codes_read_as_unknown_and_server_text_stays_out_of_events() {
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.expect_http(Endpoint::WalletStart);
+    let hostile = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln your code is 123456";
+    h.respond(403, json!({"code": hostile, "message": hostile}));
+    let error = h.expect_fail();
+    assert_eq!(error.code, Some(ErrorCode::Unknown));
+    let events = ok(serde_json::to_string(&h.events));
+    assert!(!events.contains("eyJhbGciOiJIUzI1NiJ9"), "{events}");
+    assert!(!events.contains("123456"), "{events}");
+    assert!(events.contains(r#""code":"UNKNOWN""#), "{events}");
+}
+
+/// Tokens the way a server without the Stytch claim would mint them: `sub`, `exp`, no factors.
+fn bare_jwt(tag: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.{}",
+        b64(&json!({"alg": "HS256"})),
+        b64(&json!({"sub": format!("user-{tag}"), "exp": 1_700_000_300})),
+        b64(&json!(tag))
+    )
+}
+
+#[test]
+fn tokens_without_a_factors_claim_use_the_ledgers_own_account() {
+    let t = Tokens {
+        wallet_new: bare_jwt("w"),
+        ..tokens()
+    };
+    let (sms, sms_email) = (bare_jwt("s"), bare_jwt("se"));
+    let mut h = new_user_at_sms_send(&t);
+    h.error(409, "ALREADY_EXISTS_PHONE");
+    expect_link_path(&mut h, &t);
+    h.sms_sent();
+    h.give_code(Channel::Sms, "123456", None);
+    h.respond(200, json!({"sessionJwt": sms, "userMask": returning_mask()}));
+    h.give_email(Some(&sms));
+    h.email_sent();
+    h.give_code(Channel::Email, "654321", Some(&sms));
+    h.respond(200, json!({"sessionJwt": sms_email}));
+    // SMS (link first factor) + email with that token: two factors by the ledger.
+    let add = h.expect_http(Endpoint::WalletAddToUser);
+    assert_eq!(add.bearer(), Some(sms_email.as_str()));
+    h.respond_raw(HttpResponse::new(200, ""));
+    let outcome = h.expect_done();
+    assert_eq!(outcome.session_jwt.expose(), sms_email);
+    assert_eq!(outcome.factors, vec![FactorKind::Sms, FactorKind::Email]);
+    assert_eq!(outcome.expires_at, Some(1_700_000_300));
+}
+
+#[test]
+fn a_factors_claim_that_contradicts_the_ledger_still_stops_add_to_user() {
+    let t = tokens();
+    let mut h = new_user_at_sms_send(&t);
+    h.error(409, "ALREADY_EXISTS_PHONE");
+    expect_link_path(&mut h, &t);
+    h.sms_sent();
+    h.give_code(Channel::Sms, "123456", None);
+    h.respond(200, json!({"sessionJwt": t.sms_only, "userMask": returning_mask()}));
+    h.give_email(Some(&t.sms_only));
+    h.email_sent();
+    h.give_code(Channel::Email, "654321", Some(&t.sms_only));
+    // The claim says one factor where the ledger expects two: believed, and the flow stops.
+    h.respond(200, json!({"sessionJwt": t.email_only}));
+    let error = h.expect_fail();
+    assert_eq!(error.kind, ErrorKind::MfaRequired);
+    assert!(h.requests.iter().all(|r| r.endpoint != Endpoint::WalletAddToUser));
+}
+
+#[test]
+fn add_to_user_answers_without_a_body_are_success() {
+    let t = tokens();
+    for body in ["", "null", "{}", "   ", r#"{"ok":true}"#] {
+        let mut h = new_user_at_sms_send(&t);
+        h.error(409, "ALREADY_EXISTS_PHONE");
+        expect_link_path(&mut h, &t);
+        h.sms_sent();
+        h.give_code(Channel::Sms, "123456", None);
+        h.respond(200, json!({"sessionJwt": t.sms_only}));
+        h.give_email(Some(&t.sms_only));
+        h.email_sent();
+        h.give_code(Channel::Email, "654321", Some(&t.sms_only));
+        h.respond(200, json!({"sessionJwt": t.sms_email}));
+        h.expect_http(Endpoint::WalletAddToUser);
+        h.respond_raw(HttpResponse::new(200, body));
+        assert_eq!(h.expect_done().path, FlowPath::Linked, "{body:?}");
+    }
+}
+
+#[test]
+fn an_oversized_challenge_never_reaches_the_wallet() {
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.expect_http(Endpoint::WalletStart);
+    let huge = format!("Signing in with Ratio: {}", "A".repeat(MAX_CHALLENGE_LEN));
+    h.respond(200, json!({ "challenge": huge }));
+    let error = h.expect_fail();
+    assert_eq!(error.kind, ErrorKind::BadResponse);
+    assert!(!format!("{error:?}").contains("AAAAAAAA"));
+    assert!(!h.debug.contains("Sign {"), "the wallet was asked to sign");
+}
+
+#[test]
+fn an_absurd_retry_after_ends_the_flow_at_once_with_a_js_safe_time() {
+    let mut h = Harness::new(config(), FirstFactor::Sms);
+    h.give_phone(None);
+    h.respond_raw(
+        HttpResponse::new(429, r#"{"code":"TOO_MANY_REQUESTS"}"#)
+            .with_retry_after("10000000000000"),
+    );
+    let error = h.expect_fail();
+    match error.kind {
+        ErrorKind::RateLimited {
+            retry_at_ms: Some(at),
+        } => assert_eq!(at, MAX_SAFE_INTEGER),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.requests.len(), 1);
+    // Every number in every event fits a JS number exactly.
+    for event in &h.events {
+        let value = ok(serde_json::to_value(event));
+        assert_js_safe(&value);
+    }
+}
+
+fn assert_js_safe(value: &Value) {
+    match value {
+        Value::Number(n) => assert!(
+            n.as_u64().is_none_or(|u| u <= MAX_SAFE_INTEGER)
+                && n.as_i64().is_none_or(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER),
+            "{n} is beyond 2^53"
+        ),
+        Value::Array(items) => items.iter().for_each(assert_js_safe),
+        Value::Object(fields) => fields.values().for_each(assert_js_safe),
+        _ => {}
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// Calls that must not be repeated blindly
+// -------------------------------------------------------------------------------------------
+
+#[test]
+fn a_lost_wallet_authenticate_answer_signs_a_new_challenge() {
+    let t = tokens();
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.expect_http(Endpoint::WalletStart);
+    h.respond(200, json!({"challenge": CHALLENGE}));
+    h.sign_with(&key_a());
+    let first = h.expect_http(Endpoint::WalletAuthenticate);
+    h.respond_raw(HttpResponse::new(503, "<html>unavailable</html>"));
+    assert!(h.events.contains(&FlowEvent::SigningAgain {
+        purpose: Purpose::WalletSignIn,
+        reason: RetryReason::ServerError
+    }));
+    let until = h.expect_wait();
+    h.fire(until);
+    // Not the same signature again: a new challenge, a new signature.
+    h.expect_http(Endpoint::WalletStart);
+    let second_challenge = "Signing in with Ratio: second-challenge";
+    h.respond(200, json!({ "challenge": second_challenge }));
+    assert_eq!(h.expect_sign(), second_challenge);
+    let signature = eip191::sign_personal(&key_a(), second_challenge.as_bytes());
+    h.flow.on_signature(h.now, Ok(signature));
+    h.collect();
+    let second = h.expect_http(Endpoint::WalletAuthenticate);
+    assert_ne!(first.json()["signature"], second.json()["signature"]);
+    h.transport(TransportError::Timeout);
+    assert!(h.events.contains(&FlowEvent::SigningAgain {
+        purpose: Purpose::WalletSignIn,
+        reason: RetryReason::Timeout
+    }));
+    let until = h.expect_wait();
+    h.fire(until);
+    h.wallet_sign_in(None, json!({"sessionJwt": t.wallet_new}));
+    assert!(matches!(h.expect_prompt(), Prompt::PhoneNumber { .. }));
+}
+
+#[test]
+fn a_429_on_wallet_authenticate_retries_the_same_signature() {
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.expect_http(Endpoint::WalletStart);
+    h.respond(200, json!({"challenge": CHALLENGE}));
+    h.sign_with(&key_a());
+    let first = h.expect_http(Endpoint::WalletAuthenticate);
+    h.respond_raw(HttpResponse::new(429, "").with_retry_after("1"));
+    let until = h.expect_wait();
+    h.fire(until);
+    let again = h.expect_http(Endpoint::WalletAuthenticate);
+    assert_eq!(first.body, again.body);
+    assert!(!h.events.iter().any(|e| matches!(e, FlowEvent::SigningAgain { .. })));
+}
+
+#[test]
+fn lost_wallet_answers_are_bounded() {
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        ..config().retry
+    };
+    let mut h = Harness::new(
+        FlowConfig {
+            retry: policy,
+            ..config()
+        },
+        FirstFactor::Wallet,
+    );
+    let mut signatures = 0;
+    loop {
+        match h.action() {
+            Action::Http(request) if request.endpoint == Endpoint::WalletStart => {
+                h.respond(200, json!({"challenge": CHALLENGE}));
+            }
+            Action::Http(request) if request.endpoint == Endpoint::WalletAuthenticate => {
+                h.respond_raw(HttpResponse::new(500, ""));
+            }
+            Action::Sign { .. } => {
+                signatures += 1;
+                h.sign_with(&key_a());
+            }
+            Action::Wait { until_ms } => h.fire(until_ms),
+            Action::Fail(error) => {
+                assert_eq!(error.kind, ErrorKind::Server);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(signatures <= 10, "unbounded re-signing");
+    }
+    assert_eq!(signatures, 1 + policy.max_attempts);
+}
+
+#[test]
+fn a_code_check_retried_after_a_lost_answer_sends_a_new_code_instead_of_burning_an_attempt() {
+    let t = tokens();
+    let mut h = Harness::new(config(), FirstFactor::Sms);
+    h.give_phone(None);
+    h.sms_sent();
+    h.give_code(Channel::Sms, "123456", None);
+    // The server used the code, then the answer was lost.
+    h.transport(TransportError::Network("connection reset".into()));
+    let until = h.expect_wait();
+    h.fire(until);
+    let retry = h.expect_http(Endpoint::SmsAuthenticate);
+    assert_eq!(retry.json()["otp"], json!("123456"));
+    h.error(401, "INVALID_OTP");
+    assert!(h.events.contains(&FlowEvent::CodeResentAfterLostAnswer {
+        channel: Channel::Sms
+    }));
+    // A new code goes out at once (no prompt in between), counted as a resend.
+    let resend = h.expect_http(Endpoint::SmsSend);
+    assert_eq!(resend.json(), json!({"phoneNumber": PHONE}));
+    h.sms_sent();
+    let prompt = h.expect_prompt();
+    assert!(
+        matches!(prompt, Prompt::Otp { attempt: 1, problem: None, .. }),
+        "{prompt:?}"
+    );
+    h.answer(Answer::text("777777"));
+    h.expect_http(Endpoint::SmsAuthenticate);
+    // An ordinary wrong code after that costs an attempt as usual.
+    h.error(401, "INVALID_OTP");
+    assert!(matches!(
+        h.expect_prompt(),
+        Prompt::Otp {
+            attempt: 2,
+            problem: Some(InputProblem::WrongCode),
+            ..
+        }
+    ));
+    h.answer(Answer::text("888888"));
+    h.expect_http(Endpoint::SmsAuthenticate);
+    h.respond(200, json!({"sessionJwt": t.sms_only}));
+    h.expect_http(Endpoint::WalletStart);
+    h.assert_no_leaks(&["123456", "777777", "888888", &t.sms_only]);
+}
+
+#[test]
+fn with_no_resend_left_a_used_code_after_a_lost_answer_is_asked_again() {
+    let mut h = Harness::new(
+        FlowConfig {
+            max_otp_resends: 0,
+            ..config()
+        },
+        FirstFactor::Email,
+    );
+    h.give_email(None);
+    h.email_sent();
+    h.give_code(Channel::Email, "123456", None);
+    h.respond_raw(HttpResponse::new(502, ""));
+    let until = h.expect_wait();
+    h.fire(until);
+    h.expect_http(Endpoint::EmailAuthenticate);
+    h.error(401, "INVALID_OTP");
+    assert!(matches!(
+        h.expect_prompt(),
+        Prompt::Otp {
+            attempt: 2,
+            problem: Some(InputProblem::WrongCode),
+            ..
+        }
+    ));
+}
