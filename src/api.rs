@@ -1401,7 +1401,10 @@ mod tests {
             assert_eq!(ErrorCode::parse(text), ErrorCode::Unknown, "{text:?}");
         }
         assert_eq!(ErrorCode::Unknown.as_str(), "UNKNOWN");
-        assert_eq!(ErrorCode::parse(&"A".repeat(64)), ErrorCode::Other("A".repeat(64)));
+        assert_eq!(
+            ErrorCode::parse(&"A".repeat(64)),
+            ErrorCode::Other("A".repeat(64))
+        );
         assert_eq!(
             ErrorCode::missing("walletAddress").as_str(),
             "MISSING_WALLET_ADDRESS"
@@ -1430,9 +1433,13 @@ mod tests {
         assert_eq!(ErrorBody::read("[1,2]"), None);
         // One odd field never costs the others.
         let odd = ErrorBody::read(r#"{"code": 5, "message": "m"}"#);
-        assert_eq!(odd.as_ref().and_then(|b| b.code.clone()), Some(ErrorCode::Unknown));
+        assert_eq!(
+            odd.as_ref().and_then(|b| b.code.clone()),
+            Some(ErrorCode::Unknown)
+        );
         assert_eq!(odd.map(|b| b.message), Some("m".to_owned()));
-        let null_message = ErrorBody::read(r#"{"message": null, "code": "INVALID_OTP", "createTime": 17}"#);
+        let null_message =
+            ErrorBody::read(r#"{"message": null, "code": "INVALID_OTP", "createTime": 17}"#);
         assert_eq!(
             null_message.as_ref().and_then(|b| b.code.clone()),
             Some(ErrorCode::InvalidOtp)

@@ -530,7 +530,9 @@ mod tests {
             assert_eq!(c.session_id, None);
         }
         // Readable entries beside unreadable ones are kept.
-        let c = read(&json!({SESSION_CLAIM: {"authentication_factors": ["sms", sms_entry("+15555550100")]}}));
+        let c = read(
+            &json!({SESSION_CLAIM: {"authentication_factors": ["sms", sms_entry("+15555550100")]}}),
+        );
         assert_eq!(c.factors.len(), 1);
         assert!(c.has(FactorKind::Sms));
     }

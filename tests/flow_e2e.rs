@@ -21,8 +21,8 @@ use ratio_auth::flow::{
 use ratio_auth::secret::Secret;
 use serde_json::json;
 use support::{
-    Env, Exchange, Kind, Run, Script, address_of, jwt_kinds, jwt_payload, key, kind_set,
-    start_sandbox,
+    Env, Exchange, Kind, Script, address_of, assert_no_secrets, jwt_kinds, jwt_payload, key,
+    kind_set, start_sandbox, start_sandbox_with,
 };
 
 const PHONE: &str = "+14155550123";
@@ -52,38 +52,6 @@ fn set(of: &[Kind]) -> BTreeSet<Kind> {
 
 fn statuses(exchanges: &[&Exchange]) -> Vec<Option<u16>> {
     exchanges.iter().map(|x| x.status).collect()
-}
-
-/// Nothing secret in what a UI sees: no JWT that went over the wire, no typed code.
-fn assert_no_secrets_in_events(run: &Run) {
-    let mut secrets: Vec<String> = run
-        .exchanges
-        .iter()
-        .filter_map(|x| x.bearer.clone())
-        .collect();
-    if let Ok(outcome) = &run.result {
-        secrets.push(outcome.session_jwt.expose().to_owned());
-    }
-    for event in &run.events {
-        let text = format!(
-            "{event:?} {}",
-            serde_json::to_string(event).unwrap_or_default()
-        );
-        for secret in &secrets {
-            assert!(!text.contains(secret.as_str()), "a JWT in {text}");
-        }
-        for code in &run.typed_codes {
-            let digits: Vec<&str> = text.split(|c: char| !c.is_ascii_digit()).collect();
-            assert!(
-                !digits.contains(&code.as_str()),
-                "the code {code} in {text}"
-            );
-        }
-        assert!(
-            !text.contains("sandbox-secret"),
-            "the client secret in {text}"
-        );
-    }
 }
 
 /// The user's session works on Ratio's side: `GET /v1/users/{id}` with it answers 200.
@@ -170,7 +138,7 @@ async fn returning_user_signs_in_with_wallet_then_sms() {
 
     assert_eq!(env.wallets_of(&user).await, vec![(wallet, true)]);
     assert_session_reads_user(&env, jwt, &user).await;
-    assert_no_secrets_in_events(&run);
+    assert_no_secrets(&run);
     env.sandbox.shutdown().await;
 }
 
@@ -215,7 +183,7 @@ async fn new_user_signs_in_with_wallet_then_sms_and_can_create_the_user() {
     let view = env.user(&user).await;
     assert_eq!(view["phoneNumber"], json!(PHONE));
     assert_eq!(env.wallets_of(&user).await, vec![(wallet, true)]);
-    assert_no_secrets_in_events(&run);
+    assert_no_secrets(&run);
     env.sandbox.shutdown().await;
 }
 
@@ -323,7 +291,7 @@ async fn link_path_attaches_the_new_wallet_unverified_to_the_right_user() {
     assert_eq!(env.wallets_of(&user).await, expected);
     assert_eq!(env.user(&user).await["phoneNumber"], json!(PHONE));
     assert_session_reads_user(&env, outcome.session_jwt.expose(), &user).await;
-    assert_no_secrets_in_events(&run);
+    assert_no_secrets(&run);
 
     // The next sign-in with the new wallet finds the user and verifies the wallet.
     let again = env
@@ -401,7 +369,7 @@ async fn link_path_with_verify_linked_wallet_verifies_it_at_once() {
     let mut expected = vec![(old, true), (new, true)];
     expected.sort();
     assert_eq!(env.wallets_of(&user).await, expected);
-    assert_no_secrets_in_events(&run);
+    assert_no_secrets(&run);
     env.sandbox.shutdown().await;
 }
 
@@ -457,7 +425,7 @@ async fn factor_first(channel: Channel) {
     // Ratio linked the wallet to the user whose factor came first, verified.
     assert_eq!(env.wallets_of(&user).await, vec![(wallet, true)]);
     assert_session_reads_user(&env, outcome.session_jwt.expose(), &user).await;
-    assert_no_secrets_in_events(&run);
+    assert_no_secrets(&run);
     env.sandbox.shutdown().await;
 }
 
@@ -577,7 +545,7 @@ async fn a_wrong_code_is_asked_again_then_the_right_one_signs_in() {
             attempts_left: 2
         }
     )));
-    assert_no_secrets_in_events(&run);
+    assert_no_secrets(&run);
     env.sandbox.shutdown().await;
 }
 
@@ -612,7 +580,7 @@ async fn declining_the_link_fails_with_a_conflict_and_attaches_nothing() {
     );
     assert!(run.to(Endpoint::WalletAddToUser).is_empty());
     assert_eq!(env.wallets_of(&user).await, vec![(old, true)]);
-    assert_no_secrets_in_events(&run);
+    assert_no_secrets(&run);
     env.sandbox.shutdown().await;
 }
 
@@ -673,5 +641,261 @@ async fn server_errors_and_a_dropped_connection_are_retried_then_the_flow_goes_o
             RetryReason::ServerError
         ]
     );
+    env.sandbox.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other readings of Ratio's docs (sandbox variants): the link path must not depend on them
+// ---------------------------------------------------------------------------------------------
+
+/// The link path against a sandbox playing `variants`: the new wallet must land, unverified, on
+/// the existing user, and the wallet JWT must never go out after the conflict.
+async fn link_path_against(variants: ratio_sandbox::Variants) -> support::Run {
+    let env = start_sandbox_with(ratio_sandbox::Config {
+        conflict_cooldown: Duration::from_millis(300),
+        variants: variants.clone(),
+        ..ratio_sandbox::Config::default()
+    })
+    .await;
+    let (user, old, new_key) = link_setup(&env).await;
+    let new = address_of(&new_key);
+    let run = env
+        .drive(
+            config(),
+            start(new, FirstFactor::Wallet),
+            &new_key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    let outcome = run.outcome();
+    assert_eq!(outcome.path, FlowPath::Linked, "{variants:?}");
+    assert!(!outcome.wallet_verified);
+    let mut expected = vec![(old, true), (new, false)];
+    expected.sort();
+    assert_eq!(env.wallets_of(&user).await, expected, "{variants:?}");
+    let wallet_jwt = run.to(Endpoint::SmsSend)[0]
+        .bearer
+        .clone()
+        .expect("the new user's SMS carries the wallet JWT");
+    let conflict_at = run
+        .exchanges
+        .iter()
+        .position(|x| x.status == Some(409))
+        .expect("a 409");
+    for x in &run.exchanges[conflict_at + 1..] {
+        assert_ne!(x.bearer.as_deref(), Some(wallet_jwt.as_str()));
+    }
+    assert_session_reads_user(&env, outcome.session_jwt.expose(), &user).await;
+    env.sandbox.shutdown().await;
+    run
+}
+
+#[tokio::test]
+async fn link_path_when_the_conflict_comes_at_sms_authenticate() {
+    let run = link_path_against(ratio_sandbox::Variants {
+        conflict_at_authenticate: true,
+        ..Default::default()
+    })
+    .await;
+    let first_check = run.to(Endpoint::SmsAuthenticate)[0];
+    assert_eq!(first_check.status, Some(409));
+    assert!(
+        first_check.bearer.is_some(),
+        "the new user's code check carries the wallet JWT"
+    );
+    assert_eq!(run.to(Endpoint::SmsSend)[0].status, Some(200));
+}
+
+#[tokio::test]
+async fn link_path_with_tokens_that_carry_no_factors_claim() {
+    let run = link_path_against(ratio_sandbox::Variants {
+        tokens_without_factors: true,
+        ..Default::default()
+    })
+    .await;
+    let jwt = run.outcome().session_jwt.expose().to_owned();
+    let payload = jwt_payload(&jwt).unwrap_or_default();
+    assert!(
+        payload.get("https://stytch.com/session").is_none(),
+        "{payload}"
+    );
+    // The ledger's own account: SMS then email.
+    assert_eq!(
+        run.outcome().factors,
+        vec![
+            ratio_auth::jwt::FactorKind::Sms,
+            ratio_auth::jwt::FactorKind::Email
+        ]
+    );
+}
+
+#[tokio::test]
+async fn link_path_with_error_codes_spelled_otherwise() {
+    let run = link_path_against(ratio_sandbox::Variants {
+        error_codes: ratio_sandbox::ErrorCodes::Renamed,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        run.to(Endpoint::SmsSend)[0].code.as_deref(),
+        Some("PHONE_ALREADY_EXISTS")
+    );
+}
+
+#[tokio::test]
+async fn link_path_with_error_bodies_without_codes_or_messages() {
+    let run = link_path_against(ratio_sandbox::Variants {
+        error_codes: ratio_sandbox::ErrorCodes::Absent,
+        null_messages: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(run.to(Endpoint::SmsSend)[0].code, None);
+}
+
+#[tokio::test]
+async fn link_path_with_plain_text_errors_and_an_empty_add_to_user_answer() {
+    let run = link_path_against(ratio_sandbox::Variants {
+        error_codes: ratio_sandbox::ErrorCodes::PlainText,
+        add_to_user_body: ratio_sandbox::AddToUserBody::Nothing,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(run.to(Endpoint::SmsSend)[0].status, Some(409));
+    assert_eq!(run.to(Endpoint::WalletAddToUser)[0].status, Some(200));
+}
+
+#[tokio::test]
+async fn link_path_with_a_null_add_to_user_answer() {
+    link_path_against(ratio_sandbox::Variants {
+        add_to_user_body: ratio_sandbox::AddToUserBody::Null,
+        ..Default::default()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_asked_again_when_the_401_has_another_spelling() {
+    let env = start_sandbox_with(ratio_sandbox::Config {
+        variants: ratio_sandbox::Variants {
+            error_codes: ratio_sandbox::ErrorCodes::Renamed,
+            ..Default::default()
+        },
+        ..ratio_sandbox::Config::default()
+    })
+    .await;
+    let key = key("renamed otp");
+    let wallet = address_of(&key);
+    let mut script = Script::new(PHONE, EMAIL);
+    script.wrong_sms_codes = 1;
+    let run = env
+        .drive(config(), start(wallet, FirstFactor::Wallet), &key, &script)
+        .await;
+    assert_eq!(run.outcome().path, FlowPath::New);
+    let checks = run.to(Endpoint::SmsAuthenticate);
+    assert_eq!(statuses(&checks), [Some(401), Some(200)]);
+    assert_eq!(checks[0].code.as_deref(), Some("OTP_INVALID"));
+    assert!(run.prompts.iter().any(|p| matches!(
+        p,
+        Prompt::Otp {
+            problem: Some(InputProblem::WrongCode),
+            ..
+        }
+    )));
+    env.sandbox.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lost answers: the server acted, the answer never arrived
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_lost_wallet_authenticate_answer_is_signed_again_with_a_new_challenge() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let key = key("lost wallet answer");
+    let wallet = address_of(&key);
+    env.fault(
+        json!({"path": "/v1/auth/cryptoWallet:authenticate", "status": 503, "afterHandler": true}),
+    )
+    .await;
+    let run = env
+        .drive(
+            config(),
+            start(wallet, FirstFactor::Wallet),
+            &key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    assert_eq!(run.outcome().path, FlowPath::New);
+    let auths = run.to(Endpoint::WalletAuthenticate);
+    assert_eq!(statuses(&auths), [Some(503), Some(200)]);
+    assert_ne!(
+        auths[0].body["signature"], auths[1].body["signature"],
+        "the same signature sent twice"
+    );
+    assert_eq!(
+        statuses(&run.to(Endpoint::WalletStart)),
+        [Some(200), Some(200)]
+    );
+    assert!(run.events.iter().any(|e| matches!(
+        e,
+        FlowEvent::SigningAgain {
+            reason: RetryReason::ServerError,
+            ..
+        }
+    )));
+    env.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lost_code_check_answer_sends_a_new_code_without_charging_an_attempt() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let key = key("lost otp answer");
+    let wallet = address_of(&key);
+    env.fault(
+        json!({"path": "/v1/auth/otp/sms:authenticate", "status": 200,
+                     "dropConnection": true, "afterHandler": true}),
+    )
+    .await;
+    let run = env
+        .drive(
+            config(),
+            start(wallet, FirstFactor::Wallet),
+            &key,
+            &Script::new(PHONE, EMAIL),
+        )
+        .await;
+    assert_eq!(run.outcome().path, FlowPath::New);
+    // The code was used by the lost call; its retry is refused; a new code is sent at once.
+    assert_eq!(
+        statuses(&run.to(Endpoint::SmsAuthenticate)),
+        [None, Some(401), Some(200)]
+    );
+    assert_eq!(statuses(&run.to(Endpoint::SmsSend)), [Some(200), Some(200)]);
+    assert!(run.events.iter().any(|e| matches!(
+        e,
+        FlowEvent::CodeResentAfterLostAnswer {
+            channel: Channel::Sms
+        }
+    )));
+    let code_prompts: Vec<&Prompt> = run
+        .prompts
+        .iter()
+        .filter(|p| matches!(p, Prompt::Otp { .. }))
+        .collect();
+    assert_eq!(code_prompts.len(), 2);
+    for prompt in code_prompts {
+        assert!(
+            matches!(
+                prompt,
+                Prompt::Otp {
+                    attempt: 1,
+                    problem: None,
+                    ..
+                }
+            ),
+            "{prompt:?}"
+        );
+    }
     env.sandbox.shutdown().await;
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::variants::Variants;
+
 /// Everything a [`crate::Sandbox`] is started with. `Config::default()` is what the binary runs
 /// with when given no flags, except that it binds an ephemeral port.
 #[derive(Debug, Clone)]
@@ -34,6 +36,8 @@ pub struct Config {
     pub issuer: String,
     /// Lifetimes and limits; the defaults are Ratio's.
     pub limits: Limits,
+    /// Other readings of Ratio's docs, to test clients against (all off by default).
+    pub variants: Variants,
 }
 
 impl Default for Config {
@@ -50,6 +54,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             issuer: "ratio-sandbox".to_string(),
             limits: Limits::default(),
+            variants: Variants::default(),
         }
     }
 }

@@ -46,6 +46,10 @@ pub struct FaultSpec {
     /// Close the connection without any response.
     #[serde(default, skip_serializing_if = "is_false")]
     pub drop_connection: bool,
+    /// Run the call first (it takes effect: a code is used, a challenge spent, a wallet
+    /// added), then answer with the fault instead of the real answer: a lost response.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub after_handler: bool,
 }
 
 fn one() -> u32 {
@@ -76,6 +80,10 @@ impl FaultSpec {
         }
         if self.count == 0 {
             return bad("count must be at least 1");
+        }
+        if self.after_handler && self.status == 200 && self.body.is_none() && !self.drop_connection
+        {
+            return bad("afterHandler needs a status other than 200, a body, or dropConnection");
         }
         if self.delay_ms.unwrap_or(0) > MAX_DELAY_MS {
             return bad("delayMs must be at most 120000");
@@ -145,11 +153,14 @@ pub async fn layer(State(state): State<Arc<AppState>>, request: Request, next: N
     if let Some(ms) = fault.delay_ms.filter(|&ms| ms > 0) {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
+    if fault.after_handler {
+        // The call takes effect; only its answer is lost.
+        drop(next.run(request).await);
+    } else if fault.status == 200 && fault.body.is_none() && !fault.drop_connection {
+        return next.run(request).await;
+    }
     if fault.drop_connection {
         return Response::new(Body::new(AbortBody));
-    }
-    if fault.status == 200 && fault.body.is_none() {
-        return next.run(request).await;
     }
     let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = match &fault.body {
@@ -216,6 +227,7 @@ mod tests {
             code: None,
             message: None,
             drop_connection: false,
+            after_handler: false,
         }
     }
 
@@ -233,6 +245,19 @@ mod tests {
         assert_eq!(f.take("/a").map(|s| s.status), Some(429));
         assert_eq!(f.take("/a"), None);
         assert!(f.list().is_empty());
+    }
+
+    #[test]
+    fn after_handler_needs_something_to_lose() {
+        let after = |status, drop_connection| FaultSpec {
+            status,
+            drop_connection,
+            after_handler: true,
+            ..spec("/v1/x", 1)
+        };
+        assert!(after(200, false).validate().is_err());
+        assert!(after(200, true).validate().is_ok());
+        assert!(after(503, false).validate().is_ok());
     }
 
     #[test]

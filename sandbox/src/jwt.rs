@@ -18,6 +18,8 @@ pub struct JwtKeys {
     issuer: String,
     ttl: Duration,
     idle: Duration,
+    /// [`crate::Variants::tokens_without_factors`]: mint without the Stytch session claim.
+    pub without_factors_claim: bool,
 }
 
 #[derive(Serialize)]
@@ -26,8 +28,22 @@ struct OutClaims<'a> {
     iat: u64,
     exp: u64,
     iss: &'a str,
-    #[serde(rename = "https://stytch.com/session")]
-    session: OutSession<'a>,
+    #[serde(
+        rename = "https://stytch.com/session",
+        skip_serializing_if = "Option::is_none"
+    )]
+    session: Option<OutSession<'a>>,
+    /// Only without the session claim: what the sandbox itself needs to know about the token.
+    #[serde(rename = "ratio_sandbox", skip_serializing_if = "Option::is_none")]
+    private: Option<PrivateClaim>,
+}
+
+/// The sandbox's own record in a token minted without the Stytch claim. Its factor names are
+/// not Stytch's, so no client could mistake them for the session claim.
+#[derive(Serialize, Deserialize)]
+struct PrivateClaim {
+    sid: String,
+    factors: Vec<FactorKind>,
 }
 
 #[derive(Serialize)]
@@ -43,8 +59,10 @@ struct OutSession<'a> {
 struct InClaims {
     sub: String,
     exp: u64,
-    #[serde(rename = "https://stytch.com/session")]
-    session: InSession,
+    #[serde(rename = "https://stytch.com/session", default)]
+    session: Option<InSession>,
+    #[serde(rename = "ratio_sandbox", default)]
+    private: Option<PrivateClaim>,
 }
 
 #[derive(Deserialize)]
@@ -89,24 +107,36 @@ impl JwtKeys {
             issuer: issuer.to_string(),
             ttl,
             idle,
+            without_factors_claim: false,
         }
     }
 
     /// A fresh token for the session as it is now.
     pub fn mint(&self, session: &Session, now: SystemTime) -> Result<String, ApiError> {
         let iat = unix_secs(now);
-        let claims = OutClaims {
-            sub: session.sub(),
-            iat,
-            exp: iat + self.ttl.as_secs(),
-            iss: &self.issuer,
-            session: OutSession {
+        let (stytch, private) = if self.without_factors_claim {
+            let private = PrivateClaim {
+                sid: session.id.clone(),
+                factors: session.factors.iter().map(|f| f.kind()).collect(),
+            };
+            (None, Some(private))
+        } else {
+            let stytch = OutSession {
                 session_id: &session.id,
                 started_at: rfc3339(session.started),
                 last_accessed_at: rfc3339(session.last_seen),
                 expires_at: rfc3339(session.last_seen + self.idle),
                 authentication_factors: session.factors.iter().map(|f| f.to_claim()).collect(),
-            },
+            };
+            (Some(stytch), None)
+        };
+        let claims = OutClaims {
+            sub: session.sub(),
+            iat,
+            exp: iat.saturating_add(self.ttl.as_secs()),
+            iss: &self.issuer,
+            session: stytch,
+            private,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::internal(format!("could not sign the session JWT: {e}")))
@@ -135,16 +165,23 @@ impl JwtKeys {
                 "the session JWT has expired",
             ));
         }
+        let (session_id, factors) = match (claims.session, claims.private) {
+            (Some(session), _) => (
+                session.session_id,
+                session
+                    .authentication_factors
+                    .iter()
+                    .filter_map(FactorKind::from_claim)
+                    .collect(),
+            ),
+            (None, Some(private)) => (private.sid, private.factors),
+            (None, None) => return Err(ApiError::invalid_jwt("the JWT lacks a session claim")),
+        };
         Ok(TokenInfo {
-            session_id: claims.session.session_id,
+            session_id,
             sub: claims.sub,
             exp: claims.exp,
-            factors: claims
-                .session
-                .authentication_factors
-                .iter()
-                .filter_map(FactorKind::from_claim)
-                .collect(),
+            factors,
         })
     }
 

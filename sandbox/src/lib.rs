@@ -34,6 +34,7 @@ mod server;
 mod session;
 mod state;
 mod store;
+pub mod variants;
 
 pub use clock::Clock;
 pub use config::{Config, Limits, SeedUser, SeedWallet};
@@ -41,6 +42,7 @@ pub use faults::FaultSpec;
 pub use routes::router;
 pub use server::{Sandbox, StartError};
 pub use state::AppState;
+pub use variants::{AddToUserBody, ErrorCodes, Variants};
 
 /// Header names clients and tests use.
 pub mod headers {

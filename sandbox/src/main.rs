@@ -25,6 +25,16 @@ OPTIONS:
                                 for N ms [default: 2000]
     --allow-origin ORIGIN       Also allow this CORS origin (repeatable); http://localhost:*,
                                 http://127.0.0.1:* and http://[::1]:* are always allowed
+
+VARIANTS (other readings of Ratio's docs, to test clients against):
+    --conflict-at-authenticate  The new user's sms:send to another user's phone succeeds; the
+                                409 comes at sms:authenticate
+    --tokens-without-factors    Session JWTs carry no https://stytch.com/session claim
+    --error-codes STYLE         ratio (default), renamed (PHONE_ALREADY_EXISTS, OTP_INVALID, ...),
+                                absent (no code field), plain-text (no JSON error bodies)
+    --null-messages             Error bodies say \"message\": null
+    --add-to-user-body BODY     What addToUser answers: object ({}, default), null, nothing
+
     -h, --help                  Print this help
 
 The first line printed is `listening on http://HOST:PORT` with the real bound address.
@@ -77,6 +87,19 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
                 config.conflict_cooldown = Duration::from_millis(ms);
             }
             "--allow-origin" => config.allowed_origins.push(value()?),
+            "--conflict-at-authenticate" => config.variants.conflict_at_authenticate = true,
+            "--tokens-without-factors" => config.variants.tokens_without_factors = true,
+            "--error-codes" => {
+                config.variants.error_codes = value()?
+                    .parse()
+                    .map_err(|e| format!("--error-codes: {e}"))?;
+            }
+            "--null-messages" => config.variants.null_messages = true,
+            "--add-to-user-body" => {
+                config.variants.add_to_user_body = value()?
+                    .parse()
+                    .map_err(|e| format!("--add-to-user-body: {e}"))?;
+            }
             other => return Err(format!("unknown option {other:?} (see --help)")),
         }
     }
@@ -186,6 +209,26 @@ mod tests {
         assert_eq!(c.conflict_cooldown, Duration::from_millis(300));
         assert_eq!(c.allowed_origins.len(), 2);
         assert!(matches!(parse(["--help".to_string()]), Ok(Parsed::Help)));
+        let c = run(&[
+            "--conflict-at-authenticate",
+            "--tokens-without-factors",
+            "--error-codes=renamed",
+            "--null-messages",
+            "--add-to-user-body",
+            "nothing",
+        ])
+        .unwrap();
+        assert_eq!(
+            c.variants,
+            ratio_sandbox::Variants {
+                conflict_at_authenticate: true,
+                tokens_without_factors: true,
+                error_codes: ratio_sandbox::ErrorCodes::Renamed,
+                null_messages: true,
+                add_to_user_body: ratio_sandbox::AddToUserBody::Nothing,
+            }
+        );
+        assert!(run(&["--error-codes", "loud"]).is_err());
         assert!(run(&["--addr"]).is_err());
         assert!(run(&["--addr", "nope"]).is_err());
         assert!(run(&["--bogus"]).is_err());

@@ -21,7 +21,8 @@ pub enum Factor {
 }
 
 /// What kind of factor; a new factor replaces an old one of the same kind in a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FactorKind {
     Wallet,
     Sms,

@@ -49,10 +49,12 @@ impl AppState {
         }
         let key = crate::random::key().map_err(|e| StartError::Config(e.message))?;
         let limits = config.limits.clone();
-        let jwt = JwtKeys::new(&key, &config.issuer, limits.jwt_ttl, limits.session_idle);
+        let mut jwt = JwtKeys::new(&key, &config.issuer, limits.jwt_ttl, limits.session_idle);
+        jwt.without_factors_claim = config.variants.tokens_without_factors;
         let store = Store::new(Rules {
             limits,
             conflict_cooldown: config.conflict_cooldown,
+            conflict_at_authenticate: config.variants.conflict_at_authenticate,
         });
         let state = AppState {
             clock: Clock::new(),

@@ -556,7 +556,12 @@ mod tests {
         assert!(recorded.is_ok());
         assert!(
             ledger
-                .record(FactorKind::Sms, Purpose::LinkFirstFactor, one_factor("sms"), None)
+                .record(
+                    FactorKind::Sms,
+                    Purpose::LinkFirstFactor,
+                    one_factor("sms"),
+                    None
+                )
                 .is_ok()
         );
         for (endpoint, purpose) in [
@@ -625,7 +630,12 @@ mod tests {
         let mut ledger = Ledger::new(wallet_a());
         assert!(
             ledger
-                .record(FactorKind::Sms, Purpose::LinkFirstFactor, one_factor("sms"), None)
+                .record(
+                    FactorKind::Sms,
+                    Purpose::LinkFirstFactor,
+                    one_factor("sms"),
+                    None
+                )
                 .is_ok()
         );
         // A one-factor token recorded under the two-factor purpose is still refused.
@@ -652,8 +662,12 @@ mod tests {
                 .map(|_| ()),
             Err(LedgerError::NotTwoFactor { token: weak })
         );
-        let strong = match ledger.record(FactorKind::Email, Purpose::LinkSecondFactor, two_factor(), None)
-        {
+        let strong = match ledger.record(
+            FactorKind::Email,
+            Purpose::LinkSecondFactor,
+            two_factor(),
+            None,
+        ) {
             Ok(info) => info.token,
             Err(e) => panic!("{e}"),
         };
@@ -687,7 +701,12 @@ mod tests {
     #[test]
     fn refresh_replaces_the_sent_token_only() {
         let mut ledger = Ledger::new(wallet_a());
-        let a = match ledger.record(FactorKind::Sms, Purpose::LinkFirstFactor, one_factor("sms"), None) {
+        let a = match ledger.record(
+            FactorKind::Sms,
+            Purpose::LinkFirstFactor,
+            one_factor("sms"),
+            None,
+        ) {
             Ok(info) => info.token,
             Err(e) => panic!("{e}"),
         };

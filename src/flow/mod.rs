@@ -72,9 +72,9 @@ pub use crate::api::{ClientContext, Credentials, HttpRequest, HttpResponse, Tran
 pub use crate::backoff::RetryPolicy;
 
 use crate::api::{
-    AddToUserRequest, ApiCall, MAX_CHALLENGE_LEN, EmailAuthenticateRequest, EmailSendRequest, Endpoint, ErrorBody,
-    ErrorCode, SmsAuthenticateRequest, SmsSendRequest, UserMask, WalletAuthenticateRequest,
-    WalletStartRequest,
+    AddToUserRequest, ApiCall, EmailAuthenticateRequest, EmailSendRequest, Endpoint, ErrorBody,
+    ErrorCode, MAX_CHALLENGE_LEN, SmsAuthenticateRequest, SmsSendRequest, UserMask,
+    WalletAuthenticateRequest, WalletStartRequest,
 };
 use crate::backoff::{self, Backoff, RetryAfter};
 use crate::eip191::{self, Address, SignatureError};
@@ -710,11 +710,10 @@ impl Flow {
                     until_ms: at,
                     call: Call::OtpSend { channel },
                 });
-                self.events
-                    .push(FlowEvent::ResendScheduled {
-                        channel,
-                        at_ms: js_safe(at),
-                    });
+                self.events.push(FlowEvent::ResendScheduled {
+                    channel,
+                    at_ms: js_safe(at),
+                });
             }
             _ => self.issue(Call::OtpSend { channel }),
         }
@@ -995,7 +994,8 @@ impl Flow {
         if !can_resend {
             return self.wrong_otp(status, body);
         }
-        self.events.push(FlowEvent::CodeResentAfterLostAnswer { channel });
+        self.events
+            .push(FlowEvent::CodeResentAfterLostAnswer { channel });
         self.send_new(Call::OtpSend { channel });
     }
 

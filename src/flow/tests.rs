@@ -2039,7 +2039,11 @@ fn any_409_on_the_new_users_sms_send_takes_the_link_path() {
 #[test]
 fn a_409_on_the_new_users_sms_authenticate_takes_the_link_path() {
     let t = tokens();
-    for body in [r#"{"code":"ALREADY_EXISTS_PHONE"}"#, r#"{"code":"CONFLICT"}"#, "nope"] {
+    for body in [
+        r#"{"code":"ALREADY_EXISTS_PHONE"}"#,
+        r#"{"code":"CONFLICT"}"#,
+        "nope",
+    ] {
         let mut h = new_user_at_sms_send(&t);
         h.sms_sent();
         h.give_code(Channel::Sms, "123456", Some(&t.wallet_new));
@@ -2166,7 +2170,10 @@ fn tokens_without_a_factors_claim_use_the_ledgers_own_account() {
     expect_link_path(&mut h, &t);
     h.sms_sent();
     h.give_code(Channel::Sms, "123456", None);
-    h.respond(200, json!({"sessionJwt": sms, "userMask": returning_mask()}));
+    h.respond(
+        200,
+        json!({"sessionJwt": sms, "userMask": returning_mask()}),
+    );
     h.give_email(Some(&sms));
     h.email_sent();
     h.give_code(Channel::Email, "654321", Some(&sms));
@@ -2189,7 +2196,10 @@ fn a_factors_claim_that_contradicts_the_ledger_still_stops_add_to_user() {
     expect_link_path(&mut h, &t);
     h.sms_sent();
     h.give_code(Channel::Sms, "123456", None);
-    h.respond(200, json!({"sessionJwt": t.sms_only, "userMask": returning_mask()}));
+    h.respond(
+        200,
+        json!({"sessionJwt": t.sms_only, "userMask": returning_mask()}),
+    );
     h.give_email(Some(&t.sms_only));
     h.email_sent();
     h.give_code(Channel::Email, "654321", Some(&t.sms_only));
@@ -2197,7 +2207,11 @@ fn a_factors_claim_that_contradicts_the_ledger_still_stops_add_to_user() {
     h.respond(200, json!({"sessionJwt": t.email_only}));
     let error = h.expect_fail();
     assert_eq!(error.kind, ErrorKind::MfaRequired);
-    assert!(h.requests.iter().all(|r| r.endpoint != Endpoint::WalletAddToUser));
+    assert!(
+        h.requests
+            .iter()
+            .all(|r| r.endpoint != Endpoint::WalletAddToUser)
+    );
 }
 
 #[test]
@@ -2259,7 +2273,8 @@ fn assert_js_safe(value: &Value) {
     match value {
         Value::Number(n) => assert!(
             n.as_u64().is_none_or(|u| u <= MAX_SAFE_INTEGER)
-                && n.as_i64().is_none_or(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER),
+                && n.as_i64()
+                    .is_none_or(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER),
             "{n} is beyond 2^53"
         ),
         Value::Array(items) => items.iter().for_each(assert_js_safe),
@@ -2320,7 +2335,11 @@ fn a_429_on_wallet_authenticate_retries_the_same_signature() {
     h.fire(until);
     let again = h.expect_http(Endpoint::WalletAuthenticate);
     assert_eq!(first.body, again.body);
-    assert!(!h.events.iter().any(|e| matches!(e, FlowEvent::SigningAgain { .. })));
+    assert!(
+        !h.events
+            .iter()
+            .any(|e| matches!(e, FlowEvent::SigningAgain { .. }))
+    );
 }
 
 #[test]
@@ -2384,7 +2403,14 @@ fn a_code_check_retried_after_a_lost_answer_sends_a_new_code_instead_of_burning_
     h.sms_sent();
     let prompt = h.expect_prompt();
     assert!(
-        matches!(prompt, Prompt::Otp { attempt: 1, problem: None, .. }),
+        matches!(
+            prompt,
+            Prompt::Otp {
+                attempt: 1,
+                problem: None,
+                ..
+            }
+        ),
         "{prompt:?}"
     );
     h.answer(Answer::text("777777"));

@@ -92,6 +92,54 @@ pub fn unix_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Nothing secret in what a UI or a log sees, checked after every driven flow: no JWT that went
+/// over the wire or came back (refreshes included), no code the user typed, not the client
+/// secret, in any event (Debug and JSON), nor in the error or outcome's printable forms.
+pub fn assert_no_secrets(run: &Run) {
+    let mut secrets: Vec<String> = run
+        .exchanges
+        .iter()
+        .filter_map(|x| x.bearer.clone())
+        .chain(run.issued_jwts.iter().cloned())
+        .collect();
+    if let Ok(outcome) = &run.result {
+        secrets.push(outcome.session_jwt.expose().to_owned());
+    }
+    let mut texts: Vec<String> = run
+        .events
+        .iter()
+        .map(|event| {
+            format!(
+                "{event:?} {}",
+                serde_json::to_string(event).unwrap_or_default()
+            )
+        })
+        .collect();
+    match &run.result {
+        Ok(outcome) => texts.push(format!("{outcome:?}")),
+        Err(error) => texts.push(format!(
+            "{error} {error:?} {}",
+            serde_json::to_string(error).unwrap_or_default()
+        )),
+    }
+    for text in &texts {
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "a JWT in {text}");
+        }
+        let digit_runs: Vec<&str> = text.split(|c: char| !c.is_ascii_digit()).collect();
+        for code in &run.typed_codes {
+            assert!(
+                !digit_runs.contains(&code.as_str()),
+                "the code {code} in {text}"
+            );
+        }
+        assert!(
+            !text.contains("sandbox-secret"),
+            "the client secret in {text}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The native driver (end-to-end tests)
 // ---------------------------------------------------------------------------------------------
@@ -149,6 +197,8 @@ pub struct Run {
     pub waits: Vec<(u64, Duration)>,
     /// The codes the driver typed (to check they never leak).
     pub typed_codes: Vec<String>,
+    /// Every `sessionJwt` and refresh header the server answered with.
+    pub issued_jwts: Vec<String>,
 }
 
 impl Run {
@@ -185,12 +235,17 @@ pub struct Env {
 }
 
 pub async fn start_sandbox(conflict_cooldown: Duration) -> Env {
-    let sandbox = ratio_sandbox::Sandbox::start(ratio_sandbox::Config {
+    start_sandbox_with(ratio_sandbox::Config {
         conflict_cooldown,
         ..ratio_sandbox::Config::default()
     })
     .await
-    .expect("the sandbox starts");
+}
+
+pub async fn start_sandbox_with(config: ratio_sandbox::Config) -> Env {
+    let sandbox = ratio_sandbox::Sandbox::start(config)
+        .await
+        .expect("the sandbox starts");
     let base = sandbox.url();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -296,9 +351,11 @@ impl Env {
         script: &Script,
     ) -> Run {
         let run = self.drive_inner(config, start, key, script);
-        tokio::time::timeout(Duration::from_secs(60), run)
+        let run = tokio::time::timeout(Duration::from_secs(60), run)
             .await
-            .expect("the flow ended within 60 s")
+            .expect("the flow ended within 60 s");
+        assert_no_secrets(&run);
+        run
     }
 
     async fn drive_inner(
@@ -319,6 +376,7 @@ impl Env {
             events: Vec::new(),
             waits: Vec::new(),
             typed_codes: Vec::new(),
+            issued_jwts: Vec::new(),
         };
         let mut wrong_left = (script.wrong_sms_codes, script.wrong_email_codes);
         for _ in 0..500 {
@@ -362,9 +420,18 @@ impl Env {
                                     let parsed = HttpResponse::from_parts(status, headers, text);
                                     exchange.status = Some(status);
                                     exchange.retry_after = parsed.retry_after.clone();
-                                    exchange.code = serde_json::from_str::<Value>(&parsed.body)
-                                        .ok()
+                                    let json = serde_json::from_str::<Value>(&parsed.body).ok();
+                                    exchange.code = json
+                                        .as_ref()
                                         .and_then(|b| b["code"].as_str().map(str::to_owned));
+                                    run.issued_jwts.extend(
+                                        json.as_ref()
+                                            .and_then(|b| b["sessionJwt"].as_str())
+                                            .map(str::to_owned),
+                                    );
+                                    run.issued_jwts.extend(
+                                        parsed.refresh_jwt.as_ref().map(|j| j.expose().to_owned()),
+                                    );
                                     Ok(parsed)
                                 }
                                 Err(e) => Err(TransportError::Network(e.to_string())),

@@ -21,10 +21,10 @@ use crate::auth::Caller;
 use crate::error::{ApiError, normalize_errors, panic_response};
 use crate::state::AppState;
 use crate::store::Authenticated;
-use crate::{cors, faults, refresh, sandbox_api};
+use crate::{cors, faults, refresh, sandbox_api, variants};
 
 /// The whole app over `state`, with its layers (outermost first): CORS, panic catcher,
-/// faults, error-body normaliser, JWT refresh, body limit.
+/// faults, error-body variants, error-body normaliser, JWT refresh, body limit.
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.config.limits.body_limit;
     let app = Router::new()
@@ -57,6 +57,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(from_fn_with_state(state.clone(), refresh::layer))
         .layer(from_fn(normalize_errors))
+        .layer(from_fn_with_state(state.clone(), variants::errors_layer))
         .layer(from_fn_with_state(state.clone(), faults::layer))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors::layer(&state.config.allowed_origins))

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use ratio_auth::eip191::{self, Address};
 use serde_json::{Value, json};
 
@@ -15,6 +17,7 @@ use crate::error::{ApiError, codes};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::store::{Fresh, parse_address};
+use crate::variants::AddToUserBody;
 
 fn parse_wallet(address: &str, wallet_type: &str) -> Result<Address, ApiError> {
     if wallet_type != "EVM" {
@@ -108,7 +111,7 @@ pub async fn add_to_user(
     ClientAuth(_): ClientAuth,
     Bearer(token): Bearer,
     ApiJson(req): ApiJson<WalletRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let address = parse_wallet(&req.wallet_address, &req.wallet_type)?;
     if !token.is_two_factor() {
         return Err(ApiError::mfa_required());
@@ -118,5 +121,11 @@ pub async fn add_to_user(
         .store
         .lock()
         .add_wallet_to_user(&token.session_id, address, now)?;
-    Ok(Json(json!({})))
+    // The OpenAPI spec defines no 200 body; the variant plays the other readings of that.
+    let response = match state.config.variants.add_to_user_body {
+        AddToUserBody::EmptyObject => Json(json!({})).into_response(),
+        AddToUserBody::Null => Json(Value::Null).into_response(),
+        AddToUserBody::Nothing => StatusCode::OK.into_response(),
+    };
+    Ok(response)
 }

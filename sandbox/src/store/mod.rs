@@ -27,6 +27,8 @@ pub use users::{NewUser, User, parse_address};
 pub struct Rules {
     pub limits: Limits,
     pub conflict_cooldown: Duration,
+    /// [`crate::Variants::conflict_at_authenticate`].
+    pub conflict_at_authenticate: bool,
 }
 
 /// Fresh random identifiers, made before the lock is taken; an operation uses what it needs.
@@ -232,6 +234,7 @@ mod tests {
         let mut store = Store::new(Rules {
             limits,
             conflict_cooldown: Duration::from_secs(2),
+            conflict_at_authenticate: false,
         });
         let t0 = SystemTime::now();
         for n in 0..SWEEP_MIN {

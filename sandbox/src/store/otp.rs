@@ -44,13 +44,13 @@ impl Store {
         if let Some(id) = ctx {
             let user = self.touch_session(id, now)?.user.clone();
             if let Err(e) = self.check_contact(channel, key, user.as_deref()) {
-                if user.is_none() && e.status == StatusCode::CONFLICT {
-                    // The link path's next step is a first-factor send to this very contact,
-                    // which Ratio treats as suspicious for a moment.
-                    let deadline = now + self.rules.conflict_cooldown;
-                    self.conflicts.start(&limit, deadline);
+                let conflict = user.is_none() && e.status == StatusCode::CONFLICT;
+                if !(conflict && self.rules.conflict_at_authenticate) {
+                    if conflict {
+                        self.conflict_cooldown(&limit, now);
+                    }
+                    return Err(e);
                 }
-                return Err(e);
             }
         } else if let Err(wait) = self.conflicts.check(&limit, now) {
             return Err(ApiError::too_many_requests(
@@ -124,7 +124,12 @@ impl Store {
         };
         if let Some(id) = ctx {
             let user = self.touch_session(id, now)?.user.clone();
-            self.check_contact(channel, &key, user.as_deref())?;
+            if let Err(e) = self.check_contact(channel, &key, user.as_deref()) {
+                if user.is_none() && e.status == StatusCode::CONFLICT {
+                    self.conflict_cooldown(&limit_key(channel, &key), now);
+                }
+                return Err(e);
+            }
         }
         self.check_code(contact_id, otp, now)?;
         let owner = self.owner_of(channel, &key).map(str::to_string);
@@ -137,6 +142,13 @@ impl Store {
         session.add_factor(factor);
         let id = session.id.clone();
         self.authenticated(&id)
+    }
+
+    /// After a 409 to a new-user session: the link path's next step is a first-factor send to
+    /// this very contact, which Ratio treats as suspicious for a moment.
+    fn conflict_cooldown(&mut self, limit: &str, now: SystemTime) {
+        let deadline = now + self.rules.conflict_cooldown;
+        self.conflicts.start(limit, deadline);
     }
 
     /// May a session of `user` (None: a new-user session) use this contact?

@@ -243,6 +243,7 @@ mod tests {
         Store::new(Rules {
             limits: Limits::default(),
             conflict_cooldown: Duration::from_secs(2),
+            conflict_at_authenticate: false,
         })
     }
 
