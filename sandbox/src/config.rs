@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use crate::caps::Caps;
+
 /// Everything a [`crate::Sandbox`] is started with. `Config::default()` is what the binary runs
 /// with when given no flags, except that it binds an ephemeral port.
 #[derive(Debug, Clone)]
@@ -34,6 +36,12 @@ pub struct Config {
     pub issuer: String,
     /// Lifetimes and limits; the defaults are Ratio's.
     pub limits: Limits,
+    /// Caps on tables and connections (not Ratio's rules: what keeps the sandbox bounded).
+    pub caps: Caps,
+    /// Extra accepted `Host` names besides loopback names and the `addr` host.
+    pub allowed_hosts: Vec<String>,
+    /// When set, `/sandbox/*` needs `Authorization: Bearer <token>`; required off loopback.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Config {
@@ -50,6 +58,9 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             issuer: "ratio-sandbox".to_string(),
             limits: Limits::default(),
+            caps: Caps::default(),
+            allowed_hosts: Vec::new(),
+            admin_token: None,
         }
     }
 }

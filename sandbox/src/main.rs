@@ -25,6 +25,10 @@ OPTIONS:
                                 for N ms [default: 2000]
     --allow-origin ORIGIN       Also allow this CORS origin (repeatable); http://localhost:*,
                                 http://127.0.0.1:* and http://[::1]:* are always allowed
+    --allow-host NAME           Also accept this Host header (repeatable); loopback names and
+                                the --addr host are always accepted, others get 421
+    --admin-token TOKEN         /sandbox/* needs Authorization: Bearer TOKEN; required when
+                                --addr is not a loopback address
     -h, --help                  Print this help
 
 The first line printed is `listening on http://HOST:PORT` with the real bound address.
@@ -77,6 +81,8 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
                 config.conflict_cooldown = Duration::from_millis(ms);
             }
             "--allow-origin" => config.allowed_origins.push(value()?),
+            "--allow-host" => config.allowed_hosts.push(value()?),
+            "--admin-token" => config.admin_token = Some(value()?),
             other => return Err(format!("unknown option {other:?} (see --help)")),
         }
     }
@@ -135,6 +141,12 @@ async fn main() -> ExitCode {
         }
     };
     println!("listening on {}", sandbox.url());
+    if !sandbox.addr().ip().is_loopback() {
+        eprintln!(
+            "ratio-sandbox: warning: listening on {}, reachable from the network; /sandbox/* needs the admin token",
+            sandbox.addr()
+        );
+    }
     println!("ratio-client-id: {client_id}");
     println!("ratio-client-secret: {client_secret}");
     if let Some(code) = fixed_otp {
