@@ -441,7 +441,7 @@ async fn main() -> ExitCode {
         percentile(&flow_times, 0.5),
         percentile(&flow_times, 0.99)
     );
-    let stats = env.stats.lock().unwrap_or_else(|p| p.into_inner());
+    let stats = std::mem::take(&mut *env.stats.lock().unwrap_or_else(|p| p.into_inner()));
     let mut endpoints: Vec<_> = stats.per_endpoint.iter().collect();
     endpoints.sort_by(|a, b| a.0.cmp(b.0));
     for (path, times) in endpoints {
@@ -466,7 +466,6 @@ async fn main() -> ExitCode {
     if !args.faults && ok_flows != args.flows {
         problems.push("without faults every flow must complete".into());
     }
-    drop(stats);
     sandbox.shutdown().await;
     if problems.is_empty() {
         println!(
