@@ -197,6 +197,9 @@ mod tests {
         assert_eq!(c.fixed_otp.as_deref(), Some("000000"));
         assert_eq!(c.conflict_cooldown, Duration::from_millis(300));
         assert_eq!(c.allowed_origins.len(), 2);
+        let c = run(&["--allow-host", "sandbox.test", "--admin-token=t0k"]).unwrap();
+        assert_eq!(c.allowed_hosts, vec!["sandbox.test".to_string()]);
+        assert_eq!(c.admin_token.as_deref(), Some("t0k"));
         assert!(matches!(parse(["--help".to_string()]), Ok(Parsed::Help)));
         assert!(run(&["--addr"]).is_err());
         assert!(run(&["--addr", "nope"]).is_err());
