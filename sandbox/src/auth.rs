@@ -91,7 +91,8 @@ impl FromRequestParts<Arc<AppState>> for ClientAuth {
             return Ok(ClientAuth(Caller::Secret));
         }
         if let Some(id) = header(&parts.headers, CLIENT_SESSION_ID) {
-            if let Some(signing_address) = state.store.lock().client_session_signer(id) {
+            if let Some(signing_address) = state.store.lock().client_session_signer(id, state.now())
+            {
                 return Ok(ClientAuth(Caller::ClientSession {
                     id: id.to_string(),
                     signing_address,

@@ -7,6 +7,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The furthest the clock may be moved forward in total: 100 years.
+pub const MAX_OFFSET: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// A clock move past [`MAX_OFFSET`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooFar;
+
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_ms: AtomicU64,
@@ -21,15 +28,29 @@ impl Clock {
         SystemTime::now() + Duration::from_millis(self.offset_ms.load(Ordering::Relaxed))
     }
 
-    /// Moves the sandbox's time forward by `by` (millisecond resolution).
+    /// Moves the sandbox's time forward by `by` (millisecond resolution), at most up to
+    /// [`MAX_OFFSET`] in total.
     pub fn advance(&self, by: Duration) {
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        // fetch_update with saturating_add so a silly request cannot wrap time backwards.
+        let max = MAX_OFFSET.as_millis() as u64;
         let _ = self
             .offset_ms
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
-                Some(o.saturating_add(ms))
+                Some(o.saturating_add(ms).min(max))
             });
+    }
+
+    /// Like [`Clock::advance`], but refuses (changing nothing) a move that would take the
+    /// total offset past [`MAX_OFFSET`]: far-future times break JWT and date formatting.
+    pub fn try_advance(&self, by: Duration) -> Result<(), TooFar> {
+        let ms = u64::try_from(by.as_millis()).map_err(|_| TooFar)?;
+        let max = MAX_OFFSET.as_millis() as u64;
+        self.offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
+                o.checked_add(ms).filter(|&total| total <= max)
+            })
+            .map(|_| ())
+            .map_err(|_| TooFar)
     }
 
     /// How far the clock has been moved forward so far.

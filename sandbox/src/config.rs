@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use crate::caps::Caps;
 use crate::variants::Variants;
 
 /// Everything a [`crate::Sandbox`] is started with. `Config::default()` is what the binary runs
@@ -38,6 +39,12 @@ pub struct Config {
     pub limits: Limits,
     /// Other readings of Ratio's docs, to test clients against (all off by default).
     pub variants: Variants,
+    /// Caps on tables and connections (not Ratio's rules: what keeps the sandbox bounded).
+    pub caps: Caps,
+    /// Extra accepted `Host` names besides loopback names and the `addr` host.
+    pub allowed_hosts: Vec<String>,
+    /// When set, `/sandbox/*` needs `Authorization: Bearer <token>`; required off loopback.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Config {
@@ -55,6 +62,9 @@ impl Default for Config {
             issuer: "ratio-sandbox".to_string(),
             limits: Limits::default(),
             variants: Variants::default(),
+            caps: Caps::default(),
+            allowed_hosts: Vec::new(),
+            admin_token: None,
         }
     }
 }

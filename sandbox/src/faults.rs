@@ -97,6 +97,26 @@ impl FaultSpec {
     }
 }
 
+impl FaultSpec {
+    /// Refuses a rule that would store more than `max` bytes of text (a generated body that
+    /// is stored as a length is not text and does not count).
+    pub fn check_size(&self, max: usize) -> Result<(), ApiError> {
+        let stored = [&self.body, &self.content_type, &self.code, &self.message]
+            .iter()
+            .filter_map(|t| t.as_ref().map(String::len))
+            .sum::<usize>()
+            + self.path.len();
+        if stored > max {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                crate::error::codes::PAYLOAD_TOO_LARGE,
+                format!("a fault rule may store at most {max} bytes of text, this one {stored}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Faults {
     by_path: HashMap<String, VecDeque<FaultSpec>>,
@@ -127,6 +147,11 @@ impl Faults {
             self.by_path.remove(path);
         }
         Some(taken)
+    }
+
+    /// Rules queued, over all paths.
+    pub fn rule_count(&self) -> usize {
+        self.by_path.values().map(VecDeque::len).sum()
     }
 
     /// Rules still pending, with `count` = calls left.

@@ -17,6 +17,7 @@
 
 mod api;
 mod auth;
+pub mod caps;
 pub mod clock;
 mod config;
 mod contact;
@@ -24,6 +25,7 @@ mod cors;
 pub mod error;
 mod extract;
 mod faults;
+mod guard;
 mod jwt;
 mod random;
 mod ratelimit;
@@ -37,7 +39,7 @@ mod store;
 pub mod variants;
 
 pub use clock::Clock;
-pub use config::{Config, Limits, SeedUser, SeedWallet};
+pub use config::{Caps, Config, Limits, SeedUser, SeedWallet};
 pub use faults::FaultSpec;
 pub use routes::router;
 pub use server::{Sandbox, StartError};

@@ -35,6 +35,10 @@ VARIANTS (other readings of Ratio's docs, to test clients against):
     --null-messages             Error bodies say \"message\": null
     --add-to-user-body BODY     What addToUser answers: object ({}, default), null, nothing
 
+    --allow-host NAME           Also accept this Host header (repeatable); loopback names and
+                                the --addr host are always accepted, others get 421
+    --admin-token TOKEN         /sandbox/* needs Authorization: Bearer TOKEN; required when
+                                --addr is not a loopback address
     -h, --help                  Print this help
 
 The first line printed is `listening on http://HOST:PORT` with the real bound address.
@@ -100,6 +104,8 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
                     .parse()
                     .map_err(|e| format!("--add-to-user-body: {e}"))?;
             }
+            "--allow-host" => config.allowed_hosts.push(value()?),
+            "--admin-token" => config.admin_token = Some(value()?),
             other => return Err(format!("unknown option {other:?} (see --help)")),
         }
     }
@@ -158,6 +164,12 @@ async fn main() -> ExitCode {
         }
     };
     println!("listening on {}", sandbox.url());
+    if !sandbox.addr().ip().is_loopback() {
+        eprintln!(
+            "ratio-sandbox: warning: listening on {}, reachable from the network; /sandbox/* needs the admin token",
+            sandbox.addr()
+        );
+    }
     println!("ratio-client-id: {client_id}");
     println!("ratio-client-secret: {client_secret}");
     if let Some(code) = fixed_otp {
@@ -208,6 +220,9 @@ mod tests {
         assert_eq!(c.fixed_otp.as_deref(), Some("000000"));
         assert_eq!(c.conflict_cooldown, Duration::from_millis(300));
         assert_eq!(c.allowed_origins.len(), 2);
+        let c = run(&["--allow-host", "sandbox.test", "--admin-token=t0k"]).unwrap();
+        assert_eq!(c.allowed_hosts, vec!["sandbox.test".to_string()]);
+        assert_eq!(c.admin_token.as_deref(), Some("t0k"));
         assert!(matches!(parse(["--help".to_string()]), Ok(Parsed::Help)));
         let c = run(&[
             "--conflict-at-authenticate",

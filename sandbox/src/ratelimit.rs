@@ -38,6 +38,24 @@ impl SlidingWindow {
         Ok(())
     }
 
+    pub fn contains(&self, key: &str) -> bool {
+        self.events.contains_key(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Forgets keys with no event left in the window.
+    pub fn sweep(&mut self, now: SystemTime, window: Duration) {
+        self.events.retain(|_, events| {
+            while events.front().is_some_and(|&t| t + window <= now) {
+                events.pop_front();
+            }
+            !events.is_empty()
+        });
+    }
+
     pub fn record(&mut self, key: &str, now: SystemTime) {
         self.events
             .entry(key.to_string())
@@ -53,8 +71,28 @@ pub struct Cooldowns {
 }
 
 impl Cooldowns {
-    pub fn start(&mut self, key: &str, deadline: SystemTime) {
-        self.until.insert(key.to_string(), deadline);
+    /// Starts a cool-down, unless one is already running: repeating the conflict must not
+    /// extend it forever.
+    pub fn start(&mut self, key: &str, deadline: SystemTime, now: SystemTime) {
+        match self.until.get(key) {
+            Some(&running) if running > now => {}
+            _ => {
+                self.until.insert(key.to_string(), deadline);
+            }
+        }
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.until.contains_key(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.until.len()
+    }
+
+    /// Forgets cool-downs that have ended.
+    pub fn sweep(&mut self, now: SystemTime) {
+        self.until.retain(|_, deadline| *deadline > now);
     }
 
     /// `Err(wait)` while `key` is cooling down.
@@ -94,7 +132,13 @@ mod tests {
     fn cooldown_expires() {
         let mut c = Cooldowns::default();
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
-        c.start("k", t0 + Duration::from_millis(300));
+        c.start("k", t0 + Duration::from_millis(300), t0);
+        // A repeat during the cool-down does not push the deadline out.
+        c.start(
+            "k",
+            t0 + Duration::from_millis(500),
+            t0 + Duration::from_millis(200),
+        );
         assert_eq!(c.check("k", t0), Err(Duration::from_millis(300)));
         assert!(c.check("k", t0 + Duration::from_millis(300)).is_ok());
     }

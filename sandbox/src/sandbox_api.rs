@@ -72,7 +72,15 @@ async fn add_fault(
     ApiJson(spec): ApiJson<FaultSpec>,
 ) -> Result<Response, ApiError> {
     spec.validate()?;
-    state.faults.lock().add(spec.clone());
+    let caps = &state.config.caps;
+    spec.check_size(caps.fault_rule_bytes)?;
+    {
+        let mut faults = state.faults.lock();
+        if faults.rule_count() >= caps.fault_rules {
+            return Err(crate::caps::full("fault rules", caps.fault_rules));
+        }
+        faults.add(spec.clone());
+    }
     Ok((StatusCode::CREATED, Json(spec)).into_response())
 }
 
@@ -112,11 +120,17 @@ fn clock_body(state: &AppState) -> Json<ClockBody> {
 async fn advance_clock(
     State(state): State<Arc<AppState>>,
     ApiJson(req): ApiJson<AdvanceClock>,
-) -> Json<ClockBody> {
-    let by = Duration::from_millis(req.advance_ms)
-        .saturating_add(Duration::from_secs(req.advance_seconds));
-    state.clock.advance(by);
-    clock_body(&state)
+) -> Result<Json<ClockBody>, ApiError> {
+    let by =
+        Duration::from_millis(req.advance_ms).checked_add(Duration::from_secs(req.advance_seconds));
+    let moved = by.map(|by| state.clock.try_advance(by));
+    if !matches!(moved, Some(Ok(()))) {
+        return Err(ApiError::invalid_body(format!(
+            "the clock may move at most {} days forward in total",
+            crate::clock::MAX_OFFSET.as_secs() / 86_400
+        )));
+    }
+    Ok(clock_body(&state))
 }
 
 async fn clock(State(state): State<Arc<AppState>>) -> Json<ClockBody> {

@@ -47,6 +47,17 @@ impl AppState {
                 )));
             }
         }
+        if !config.addr.ip().is_loopback() && config.admin_token.is_none() {
+            return Err(StartError::Config(format!(
+                "{} is not a loopback address: pass --admin-token TOKEN so /sandbox/* is not open to the network",
+                config.addr
+            )));
+        }
+        if config.admin_token.as_deref() == Some("") {
+            return Err(StartError::Config(
+                "the admin token must not be empty".into(),
+            ));
+        }
         let key = crate::random::key().map_err(|e| StartError::Config(e.message))?;
         let limits = config.limits.clone();
         let mut jwt = JwtKeys::new(&key, &config.issuer, limits.jwt_ttl, limits.session_idle);
@@ -55,6 +66,7 @@ impl AppState {
             limits,
             conflict_cooldown: config.conflict_cooldown,
             conflict_at_authenticate: config.variants.conflict_at_authenticate,
+            caps: config.caps.clone(),
         });
         let state = AppState {
             clock: Clock::new(),

@@ -111,6 +111,7 @@ async fn bodies_over_64_kib_are_413() {
     let r = reply(
         t.http
             .post(t.url("/sandbox/reset"))
+            .header("content-type", "application/json")
             .body(big.clone())
             .send()
             .await
@@ -142,7 +143,7 @@ async fn chunked_bodies_over_64_kib_are_413_too() {
         "x".repeat(70 * 1024)
     );
     let request = format!(
-        "POST {SMS_SEND} HTTP/1.1\r\nHost: sandbox\r\nratio-client-id: sandbox\r\n\
+        "POST {SMS_SEND} HTTP/1.1\r\nHost: 127.0.0.1\r\nratio-client-id: sandbox\r\n\
          ratio-client-secret: sandbox-secret\r\ncontent-type: application/json\r\n\
          transfer-encoding: chunked\r\nconnection: close\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
         chunk.len()

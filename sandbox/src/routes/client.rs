@@ -35,7 +35,7 @@ pub async fn create(
     let session = state
         .store
         .lock()
-        .create_client_session(&id, signing, deposit, now);
+        .create_client_session(&id, signing, deposit, now)?;
     Ok((
         StatusCode::CREATED,
         Json(ClientSessionBody::new(&session, None)),
@@ -48,8 +48,9 @@ pub async fn get(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<ClientSessionBody>, ApiError> {
+    let now = state.now();
     let mut store = state.store.lock();
-    let session = store.retrieve_client_session(&id)?;
+    let session = store.retrieve_client_session(&id, now)?;
     let user = session.user.as_deref().and_then(|u| store.user(u));
     Ok(Json(ClientSessionBody::new(&session, user)))
 }

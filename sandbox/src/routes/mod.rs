@@ -19,12 +19,14 @@ use tower_http::services::ServeDir;
 use crate::api::{AuthResponse, UserBody, UserMask};
 use crate::auth::Caller;
 use crate::error::{ApiError, normalize_errors, panic_response};
+use crate::guard::{self, StaticRoot};
 use crate::state::AppState;
 use crate::store::Authenticated;
 use crate::{cors, faults, refresh, sandbox_api, variants};
 
-/// The whole app over `state`, with its layers (outermost first): CORS, panic catcher,
-/// faults, error-body variants, error-body normaliser, JWT refresh, body limit.
+/// The whole app over `state`, with its layers (outermost first): Host and admin guard,
+/// CORS, panic catcher, faults, error-body variants, error-body normaliser, JWT refresh, body
+/// limit.
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.config.limits.body_limit;
     let app = Router::new()
@@ -50,7 +52,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/{*rest}", any(not_found))
         .route("/sandbox/{*rest}", any(not_found));
     let app = match &state.config.static_dir {
-        Some(dir) => app.fallback_service(ServeDir::new(dir)),
+        Some(dir) => {
+            let guarded = tower::Layer::layer(
+                &from_fn_with_state(StaticRoot::new(dir), guard::static_files),
+                ServeDir::new(dir),
+            );
+            app.fallback_service(guarded)
+        }
         None => app.fallback(not_found),
     };
     app.layer(DefaultBodyLimit::max(limit))
@@ -61,6 +69,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(from_fn_with_state(state.clone(), faults::layer))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors::layer(&state.config.allowed_origins))
+        .layer(from_fn_with_state(state.clone(), guard::layer))
         .with_state(state)
 }
 

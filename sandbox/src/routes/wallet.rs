@@ -42,7 +42,7 @@ pub async fn start(
     state
         .store
         .lock()
-        .add_challenge(address, challenge.clone(), now);
+        .add_challenge(address, challenge.clone(), now)?;
     Ok(Json(ChallengeResponse { challenge }))
 }
 
@@ -66,7 +66,14 @@ pub async fn authenticate(
     let matched =
         tokio::task::spawn_blocking(move || find_signed(&candidates, &signature, &address))
             .await
-            .map_err(|_| ApiError::internal("signature check failed"))??;
+            .map_err(|_| ApiError::internal("signature check failed"))?;
+    let matched = match matched {
+        Ok(matched) => matched,
+        Err(e) => {
+            state.store.lock().signature_failed(&address);
+            return Err(e);
+        }
+    };
     let fresh = Fresh::generate()?;
     let now = state.now();
     let ctx = token.as_ref().map(|t| t.session_id.as_str());

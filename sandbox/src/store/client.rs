@@ -29,7 +29,9 @@ impl Store {
         signing: Address,
         deposit: Address,
         now: SystemTime,
-    ) -> ClientSession {
+    ) -> Result<ClientSession, ApiError> {
+        let cap = self.rules.caps.client_sessions;
+        self.make_room(now, "client sessions", cap, |s| s.client_sessions.len())?;
         let session = ClientSession {
             id: id.to_string(),
             signing_address: signing,
@@ -41,12 +43,17 @@ impl Store {
             user: None,
         };
         self.client_sessions.insert(id.to_string(), session.clone());
-        session
+        Ok(session)
     }
 
-    /// The signing address of client session `id`, if it exists.
-    pub fn client_session_signer(&self, id: &str) -> Option<Address> {
-        self.client_sessions.get(id).map(|c| c.signing_address)
+    /// The signing address of client session `id`, if it exists and has not expired: an
+    /// expired one is no credential any more.
+    pub fn client_session_signer(&self, id: &str, now: SystemTime) -> Option<Address> {
+        let ttl = self.rules.caps.client_session_ttl;
+        self.client_sessions
+            .get(id)
+            .filter(|c| now < c.created + ttl)
+            .map(|c| c.signing_address)
     }
 
     /// Records the result of an authenticate made under client session `id`.
@@ -65,10 +72,23 @@ impl Store {
     }
 
     /// The client session, once: later calls are 410.
-    pub fn retrieve_client_session(&mut self, id: &str) -> Result<ClientSession, ApiError> {
+    pub fn retrieve_client_session(
+        &mut self,
+        id: &str,
+        now: SystemTime,
+    ) -> Result<ClientSession, ApiError> {
+        let ttl = self.rules.caps.client_session_ttl;
         let Some(c) = self.client_sessions.get_mut(id) else {
             return Err(ApiError::not_found("no such client session"));
         };
+        if now >= c.created + ttl {
+            self.client_sessions.remove(id);
+            return Err(ApiError::new(
+                StatusCode::GONE,
+                codes::GONE,
+                "this client session has expired",
+            ));
+        }
         if c.retrieved {
             return Err(ApiError::new(
                 StatusCode::GONE,

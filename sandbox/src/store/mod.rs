@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use ratio_auth::eip191::Address;
 
+use crate::caps::{self, Caps};
 use crate::config::Limits;
 use crate::contact::Channel;
 use crate::error::ApiError;
@@ -29,6 +30,7 @@ pub struct Rules {
     pub conflict_cooldown: Duration,
     /// [`crate::Variants::conflict_at_authenticate`].
     pub conflict_at_authenticate: bool,
+    pub caps: Caps,
 }
 
 /// Fresh random identifiers, made before the lock is taken; an operation uses what it needs.
@@ -79,6 +81,8 @@ pub struct Store {
     wallet_owners: HashMap<Address, String>,
     sessions: HashMap<String, Session>,
     challenges: HashMap<Address, Vec<Challenge>>,
+    /// Bad signatures against a wallet's pending challenges; enough of them burn the lot.
+    bad_signatures: HashMap<Address, u32>,
     /// (channel, contact key) → stable `phoneId` / `emailId`, and back.
     contact_ids: HashMap<(Channel, String), String>,
     contacts_by_id: HashMap<String, (Channel, String)>,
@@ -90,6 +94,8 @@ pub struct Store {
     client_sessions: HashMap<String, ClientSession>,
     /// Session count at which expired state is next swept out.
     sweep_at: usize,
+    /// When the last full sweep ran (sandbox time), so a full table sweeps at most once a second.
+    last_sweep: Option<SystemTime>,
 }
 
 /// Messages kept in the outbox; older ones fall off.
@@ -108,6 +114,7 @@ impl Store {
             wallet_owners: HashMap::new(),
             sessions: HashMap::new(),
             challenges: HashMap::new(),
+            bad_signatures: HashMap::new(),
             contact_ids: HashMap::new(),
             contacts_by_id: HashMap::new(),
             otps: HashMap::new(),
@@ -116,6 +123,7 @@ impl Store {
             outbox: VecDeque::new(),
             client_sessions: HashMap::new(),
             sweep_at: SWEEP_MIN,
+            last_sweep: None,
         }
     }
 
@@ -152,15 +160,62 @@ impl Store {
         self.sessions.get(id).cloned()
     }
 
-    fn sweep(&mut self, now: SystemTime) {
-        let idle = self.rules.limits.session_idle;
+    /// Drops every expired entry of every table. Runs from the periodic sweeper, when the
+    /// session count doubles, and (at most once a second) when a table is at its cap.
+    pub fn sweep(&mut self, now: SystemTime) {
+        let limits = &self.rules.limits;
+        let idle = limits.session_idle;
         self.sessions.retain(|_, s| now < s.last_seen + idle);
         self.challenges.retain(|_, pending| {
             pending.retain(|c| c.expires > now);
             !pending.is_empty()
         });
+        let challenges = &self.challenges;
+        self.bad_signatures
+            .retain(|a, _| challenges.contains_key(a));
         self.otps.retain(|_, otp| otp.expires > now);
+        self.sends.sweep(now, limits.send_window);
+        self.conflicts.sweep(now);
+        let ttl = self.rules.caps.client_session_ttl;
+        self.client_sessions.retain(|_, c| now < c.created + ttl);
+        // A contact id is kept while it means something: an owner, a pending code, or sends
+        // still counted against it. Otherwise a later send simply mints a new id.
+        let (owners, otps, sends) = (&self.owners, &self.otps, &self.sends);
+        self.contact_ids.retain(|(channel, key), id| {
+            owners.contains_key(&(*channel, key.clone()))
+                || otps.contains_key(id)
+                || sends.contains(&otp::limit_key(*channel, key))
+        });
+        let ids = &self.contact_ids;
+        self.contacts_by_id
+            .retain(|_, entry| ids.contains_key(entry));
         self.sweep_at = (self.sessions.len() * 2).max(SWEEP_MIN);
+        self.last_sweep = Some(now);
+    }
+
+    /// `Ok` when a table (of current size `len(self)`) may take one more entry; at its cap it
+    /// sweeps (at most once a second) and, still full of live entries, answers 503.
+    fn make_room(
+        &mut self,
+        now: SystemTime,
+        what: &str,
+        cap: usize,
+        len: impl Fn(&Store) -> usize,
+    ) -> Result<(), ApiError> {
+        if len(self) < cap {
+            return Ok(());
+        }
+        let due = self
+            .last_sweep
+            .is_none_or(|t| now < t || now >= t + Duration::from_secs(1));
+        if due {
+            self.sweep(now);
+        }
+        if len(self) < cap {
+            Ok(())
+        } else {
+            Err(caps::full(what, cap))
+        }
     }
 
     fn start_session(
@@ -169,10 +224,12 @@ impl Store {
         user: Option<String>,
         client_session: Option<&str>,
         now: SystemTime,
-    ) -> &mut Session {
+    ) -> Result<&mut Session, ApiError> {
         if self.sessions.len() >= self.sweep_at {
             self.sweep(now);
         }
+        let cap = self.rules.caps.sessions;
+        self.make_room(now, "sessions", cap, |s| s.sessions.len())?;
         let mut session = Session::new(
             fresh.session_id.clone(),
             fresh.new_user_sub.clone(),
@@ -180,9 +237,10 @@ impl Store {
             now,
         );
         session.client_session = client_session.map(str::to_string);
-        self.sessions
+        Ok(self
+            .sessions
             .entry(fresh.session_id.clone())
-            .or_insert(session)
+            .or_insert(session))
     }
 
     /// The session named by the request's JWT, or a new one (of `user`) when there was none.
@@ -196,7 +254,7 @@ impl Store {
     ) -> Result<&mut Session, ApiError> {
         match ctx {
             Some(id) => self.touch_session(id, now),
-            None => Ok(self.start_session(fresh, user, client_session, now)),
+            None => self.start_session(fresh, user, client_session, now),
         }
     }
 
@@ -235,19 +293,24 @@ mod tests {
             limits,
             conflict_cooldown: Duration::from_secs(2),
             conflict_at_authenticate: false,
+            caps: Caps::default(),
         });
         let t0 = SystemTime::now();
         for n in 0..SWEEP_MIN {
-            store.start_session(&fresh(n), None, None, t0);
+            store.start_session(&fresh(n), None, None, t0).unwrap();
         }
-        store.add_challenge(
-            Address::parse("0x0000000000000000000000000000000000000001").unwrap(),
-            "c".into(),
-            t0,
-        );
+        store
+            .add_challenge(
+                Address::parse("0x0000000000000000000000000000000000000001").unwrap(),
+                "c".into(),
+                t0,
+            )
+            .unwrap();
         assert_eq!(store.sessions.len(), SWEEP_MIN);
         let later = t0 + idle;
-        store.start_session(&fresh(SWEEP_MIN), None, None, later);
+        store
+            .start_session(&fresh(SWEEP_MIN), None, None, later)
+            .unwrap();
         assert_eq!(store.sessions.len(), 1, "idle ones gone, the new one kept");
         assert!(store.challenges.is_empty());
         assert_eq!(store.sweep_at, SWEEP_MIN);

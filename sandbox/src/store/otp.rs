@@ -25,7 +25,7 @@ pub struct OutboxMessage {
     pub sent_at: SystemTime,
 }
 
-fn limit_key(channel: Channel, key: &str) -> String {
+pub(super) fn limit_key(channel: Channel, key: &str) -> String {
     format!("{}:{key}", channel.name())
 }
 
@@ -74,6 +74,14 @@ impl Store {
                     channel.noun()
                 ),
             ));
+        }
+        if !self.sends.contains(&limit) {
+            let cap = self.rules.caps.rate_limit_keys;
+            self.make_room(now, "send-limit entries", cap, |s| s.sends.len())?;
+        }
+        if !self.contact_ids.contains_key(&(channel, key.to_string())) {
+            let cap = self.rules.caps.contacts;
+            self.make_room(now, "contacts", cap, |s| s.contact_ids.len())?;
         }
         self.sends.record(&limit, now);
         let contact_id = self.contact_id(channel, key, fresh);
@@ -148,7 +156,15 @@ impl Store {
     /// this very contact, which Ratio treats as suspicious for a moment.
     fn conflict_cooldown(&mut self, limit: &str, now: SystemTime) {
         let deadline = now + self.rules.conflict_cooldown;
-        self.conflicts.start(limit, deadline);
+        let cap = self.rules.caps.rate_limit_keys;
+        // Full of live cool-downs: the 409 still answers, only its cool-down is lost.
+        if self.conflicts.contains(limit)
+            || self
+                .make_room(now, "cool-downs", cap, |s| s.conflicts.len())
+                .is_ok()
+        {
+            self.conflicts.start(limit, deadline, now);
+        }
     }
 
     /// May a session of `user` (None: a new-user session) use this contact?

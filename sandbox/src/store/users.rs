@@ -72,6 +72,11 @@ impl Store {
         new: NewUser,
         now: SystemTime,
     ) -> Result<&User, ApiError> {
+        // Users never expire, so a full table stays full until /sandbox/reset.
+        let cap = self.rules.caps.users;
+        if self.users.len() >= cap {
+            return Err(crate::caps::full("users", cap));
+        }
         for (channel, key) in [(Channel::Sms, &new.phone), (Channel::Email, &new.email)] {
             if self.owner_of(channel, key).is_some() {
                 return Err(ApiError::conflict(
@@ -244,6 +249,7 @@ mod tests {
             limits: Limits::default(),
             conflict_cooldown: Duration::from_secs(2),
             conflict_at_authenticate: false,
+            caps: crate::caps::Caps::default(),
         })
     }
 

@@ -11,7 +11,18 @@ use crate::session::Factor;
 
 impl Store {
     /// Remembers a challenge for `address`; the oldest go once a wallet has too many pending.
-    pub fn add_challenge(&mut self, address: Address, message: String, now: SystemTime) {
+    pub fn add_challenge(
+        &mut self,
+        address: Address,
+        message: String,
+        now: SystemTime,
+    ) -> Result<(), ApiError> {
+        if !self.challenges.contains_key(&address) {
+            let cap = self.rules.caps.challenge_wallets;
+            self.make_room(now, "wallets with pending challenges", cap, |s| {
+                s.challenges.len()
+            })?;
+        }
         let limits = &self.rules.limits;
         let expires = now + limits.challenge_ttl;
         let max = limits.max_pending_challenges.max(1);
@@ -21,6 +32,20 @@ impl Store {
             pending.remove(0);
         }
         pending.push(Challenge { message, expires });
+        Ok(())
+    }
+
+    /// A signature that matched none of `address`'s pending challenges. After
+    /// `bad_signatures_per_wallet` of them every pending challenge is burnt, so one
+    /// challenge buys a bounded amount of signature-recovery work.
+    pub fn signature_failed(&mut self, address: &Address) {
+        let max = self.rules.caps.bad_signatures_per_wallet.max(1);
+        let tries = self.bad_signatures.entry(*address).or_insert(0);
+        *tries += 1;
+        if *tries >= max {
+            self.bad_signatures.remove(address);
+            self.challenges.remove(address);
+        }
     }
 
     /// The unexpired challenges of `address`, newest first.
@@ -32,6 +57,7 @@ impl Store {
         let out = pending.iter().rev().map(|c| c.message.clone()).collect();
         if pending.is_empty() {
             self.challenges.remove(address);
+            self.bad_signatures.remove(address);
         }
         out
     }
@@ -77,7 +103,7 @@ impl Store {
                     // Authenticating an unverified wallet verifies it for the user it is attached to.
                     self.attach_wallet(user, address, true, now)?;
                 }
-                self.start_session(fresh, owner.map(|(u, _)| u), client_session, now)
+                self.start_session(fresh, owner.map(|(u, _)| u), client_session, now)?
                     .id
                     .clone()
             }
