@@ -672,6 +672,8 @@ struct Sent {
     bearer: Option<String>,
     body: Value,
     retryable: bool,
+    /// A 5xx or transport failure: the server may have acted, the answer was lost.
+    lost: bool,
     retry_floor: Option<u64>,
     /// A valid refresh that answered this request's token.
     refresh: Option<String>,
@@ -757,6 +759,10 @@ struct Model<'c> {
     link: bool,
     log: Vec<Sent>,
     run_len: u32,
+    /// The current call has been retried after a lost answer.
+    after_loss: bool,
+    /// The engine owes a resend because a used code came back after a lost answer.
+    auto_resend: bool,
     codes: HashMap<String, String>,
     latest_id: [Option<String>; 2],
     ids: u32,
@@ -827,6 +833,8 @@ impl<'c> Model<'c> {
             link: false,
             log: Vec::new(),
             run_len: 0,
+            after_loss: false,
+            auto_resend: false,
             codes: HashMap::new(),
             latest_id: [None, None],
             ids: 0,
@@ -1046,8 +1054,18 @@ impl<'c> Model<'c> {
         // Retries: the same request, the current token, never before Retry-After, bounded.
         let retry = match self.log.last() {
             Some(prev) if prev.retryable => {
-                prop_assert_eq!(prev.endpoint, e, "moved on after a retryable failure");
-                prop_assert_eq!(&prev.body, &body, "a retry changed the body");
+                // A lost authenticate answer may have spent the challenge: the wallet step
+                // starts over with a new one instead of resending the signature.
+                let resign = prev.lost && prev.endpoint == Endpoint::WalletAuthenticate;
+                let expected_endpoint = if resign {
+                    Endpoint::WalletStart
+                } else {
+                    prev.endpoint
+                };
+                prop_assert_eq!(expected_endpoint, e, "moved on after a retryable failure");
+                if !resign {
+                    prop_assert_eq!(&prev.body, &body, "a retry changed the body");
+                }
                 let expected = match (&prev.bearer, &prev.refresh) {
                     (Some(_), Some(refreshed)) => Some(refreshed.clone()),
                     (sent, _) => sent.clone(),
@@ -1075,6 +1093,9 @@ impl<'c> Model<'c> {
             _ => false,
         };
         self.run_len = if retry { self.run_len + 1 } else { 1 };
+        if !retry {
+            self.after_loss = false;
+        }
         prop_assert!(
             self.run_len <= self.case.retry.max_attempts.max(1),
             "{} tries of {:?} with max_attempts {}",
@@ -1241,8 +1262,9 @@ impl<'c> Model<'c> {
                 }
                 let cooldown = self.case.resend_cooldown_ms;
                 let max_codes = self.case.max_otp_attempts;
+                let auto_resend = std::mem::take(&mut self.auto_resend);
                 if let Some(step) = self.step.as_mut() {
-                    if !retry && !is_authenticate(e) && step.ok_sends > 0 {
+                    if !retry && !is_authenticate(e) && step.ok_sends > 0 && !auto_resend {
                         prop_assert!(
                             now >= step.last_ok_send_at + cooldown,
                             "resend {} ms before the cool-down ended",
@@ -1308,11 +1330,14 @@ impl<'c> Model<'c> {
             bearer: bearer.clone(),
             body: body.clone(),
             retryable: false,
+            lost: false,
             retry_floor: None,
             refresh: None,
         };
         if matches!(reply, Reply::Timeout | Reply::Network) {
             sent.retryable = true;
+            sent.lost = true;
+            self.after_loss = true;
             self.log.push(sent);
             let timeout = reply == Reply::Timeout;
             self.last = Last::Http(e, Heard::Transport { timeout });
@@ -1479,6 +1504,7 @@ impl<'c> Model<'c> {
                 retry_after: spec,
             } => {
                 sent.retryable = true;
+                sent.lost = true;
                 sent.retry_floor = retry_after(spec, &mut headers);
                 if html {
                     headers[0].1 = "text/html".into();
@@ -1574,9 +1600,20 @@ impl<'c> Model<'c> {
             self.banned.extend(self.tokens.keys().cloned());
         }
         if reply == Reply::Refused(401, "INVALID_OTP") {
+            let max_resends = self.case.max_otp_resends;
             if let Some(step) = self.step.as_mut() {
-                step.refused += 1;
+                if self.after_loss && step.ok_sends <= max_resends {
+                    // The retry of a code check whose answer was lost: the engine sends a new
+                    // code rather than charging the user an attempt.
+                    self.auto_resend = true;
+                    step.codes_sent = step.codes_sent.saturating_sub(1);
+                } else {
+                    step.refused += 1;
+                }
             }
+        }
+        if sent.lost {
+            self.after_loss = true;
         }
         let retry_floor = sent.retry_floor;
         self.log.push(sent);

@@ -927,6 +927,8 @@ impl Flow {
         let endpoint = call.endpoint();
         let code = body.as_ref().and_then(|b| b.code.clone());
         let token_error = matches!(code, Some(ErrorCode::ExpiredJwt | ErrorCode::InvalidJwt));
+        // The one other 401 Ratio documents: the credentials, not the code.
+        let not_about_the_code = token_error || code == Some(ErrorCode::InvalidClientSecret);
         // The new user's SMS step, with the wallet JWT: a 409 there means the phone is another
         // user's, whatever the body says (Ratio documents the status, not every spelling).
         let new_user_sms = self.phase.purpose() == Purpose::SecondFactor
@@ -943,7 +945,7 @@ impl Flow {
         match (status, &call, token) {
             (401, _, Some(token)) if token_error => self.restart(endpoint, token, status, body),
             // A 401 on a code check is about the code unless it names the token.
-            (401, Call::OtpAuthenticate { channel, .. }, _) if !token_error => {
+            (401, Call::OtpAuthenticate { channel, .. }, _) if !not_about_the_code => {
                 if self.retry_after_loss {
                     self.resend_after_lost_answer(*channel, status, body);
                 } else {
@@ -1196,7 +1198,7 @@ impl Flow {
                 ErrorKind::InvalidOtp,
                 format!("the {} code was refused {refused} times", channel.as_str()),
             )
-            .with_code(Some(ErrorCode::InvalidOtp))
+            .with_code(body.as_ref().and_then(|b| b.code.clone()))
             .with_status(status)
             .with_endpoint(channel.authenticate_endpoint())
             .with_server_message(body.map(|b| b.message));
