@@ -139,11 +139,14 @@ impl Env {
         body[0]["otp"].as_str().unwrap_or("000000").to_owned()
     }
 
-    /// One random fault on a random endpoint: 5xx, a delay, a dropped connection, a 429 storm.
+    /// One random fault on a random endpoint: 5xx, a lost answer after the handler ran, a delay,
+    /// a dropped connection, a 429 storm.
     async fn inject(&self) {
         let path = ENDPOINTS[(random_u64() % ENDPOINTS.len() as u64) as usize];
-        let spec = match random_u64() % 5 {
+        let spec = match random_u64() % 6 {
             0 => json!({"path": path, "status": 503, "message": INJECTED}),
+            // The call takes effect, its answer is lost: the engine must not repeat it blindly.
+            4 => json!({"path": path, "status": 502, "afterHandler": true, "message": INJECTED}),
             1 => json!({"path": path, "status": 500, "message": INJECTED}),
             2 => json!({"path": path, "status": 200, "delayMs": 50 + random_u64() % 400}),
             3 => json!({"path": path, "status": 503, "dropConnection": true}),
