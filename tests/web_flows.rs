@@ -1059,3 +1059,69 @@ async fn client_session_of_another_wallet_is_refused() {
     assert_eq!(failed["code"], "INVALID_WALLET_ADDRESS");
     assert_eq!(failed["endpoint"], "walletStart");
 }
+
+#[wasm_bindgen_test]
+async fn a_new_sign_in_forgets_the_previous_session() {
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    create_user(&contact, Some(&wallet.address)).await;
+    let auth = auth();
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email}),
+    );
+    let result = run.sign_in(&auth).await.unwrap();
+    let jwt = result["sessionJwt"].as_str().unwrap().to_owned();
+    assert_eq!(
+        prop(&auth.session(), "sessionJwt").as_string().as_deref(),
+        Some(jwt.as_str())
+    );
+
+    // The next user's sign-in fails (the wallet refuses to sign): the last user's JWT is gone.
+    let refusing = TestWallet::new("reject4001");
+    let run = Run::new(
+        &refusing,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    expect_error(run.sign_in(&auth).await, "userRejected");
+    assert!(
+        auth.session().is_undefined(),
+        "the previous session survived"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn base_url_ending_in_v1_signs_in() {
+    for suffix in ["/", "/v1", "/v1/"] {
+        let wallet = TestWallet::new("sign");
+        let contact = contact();
+        create_user(&contact, Some(&wallet.address)).await;
+        let auth = auth_with(json!({"baseUrl": format!("{}{suffix}", sandbox_url())}));
+        let run = Run::new(
+            &wallet,
+            json!({"phone": contact.phone, "email": contact.email}),
+        );
+        let result = run.sign_in(&auth).await;
+        assert!(
+            result.is_ok(),
+            "{suffix}: {:?}",
+            result.err().map(|e| stringify(&e))
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn cleartext_base_url_off_loopback_is_a_config_error() {
+    let refused = RatioAuth::new(parse(r#"{"baseUrl":"http://api.ratio.me"}"#));
+    let error = match refused {
+        Ok(_) => panic!("http://api.ratio.me was accepted"),
+        Err(error) => error,
+    };
+    assert_eq!(prop(&error, "kind").as_string().as_deref(), Some("config"));
+    assert!(
+        RatioAuth::new(parse(
+            r#"{"baseUrl":"http://api.ratio.me","dangerouslyAllowInsecureHttp":true}"#
+        ))
+        .is_ok()
+    );
+}
