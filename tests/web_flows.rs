@@ -1125,3 +1125,66 @@ fn cleartext_base_url_off_loopback_is_a_config_error() {
         .is_ok()
     );
 }
+
+#[wasm_bindgen_test]
+async fn an_absurd_retry_after_ends_the_flow_promptly_with_a_typed_error() {
+    let wallet = TestWallet::new("sign");
+    add_fault(json!({"path": "/v1/auth/cryptoWallet:start", "status": 429,
+                     "retryAfterSeconds": 10_000_000_000_000u64}))
+    .await;
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let started = js_sys::Date::now();
+    let result = run.sign_in(&auth()).await;
+    // The bound: promptly, not after waiting out ~317 000 years.
+    let elapsed = js_sys::Date::now() - started;
+    let error = match result {
+        Ok(value) => panic!("signed in despite the 429: {value}"),
+        Err(error) => error,
+    };
+    assert_eq!(
+        prop(&error, "name").as_string().as_deref(),
+        Some("RatioAuthError")
+    );
+    assert!(prop(&error, "kind").is_string());
+    let retry_at = prop(&error, "retryAt");
+    assert!(
+        retry_at.is_undefined() || js_sys::Number::is_safe_integer(&retry_at),
+        "retryAt {retry_at:?}"
+    );
+    assert!(elapsed < 10_000.0, "took {elapsed} ms");
+    let events = run.events();
+    assert!(!events.is_empty());
+    for event in &events {
+        assert!(event.is_object() && event["type"].is_string(), "{event}");
+    }
+    assert_eq!(events.last().unwrap()["type"], "failed");
+}
+
+#[wasm_bindgen_test]
+async fn a_redirect_or_a_huge_body_ends_sign_in_with_bad_response() {
+    for fault in [
+        json!({"path": "/v1/auth/cryptoWallet:start", "status": 302,
+               "location": "http://evil.example/"}),
+        json!({"path": "/v1/auth/cryptoWallet:start", "status": 200, "body": "{}",
+               "bodyBytes": 30_000_000}),
+    ] {
+        let wallet = TestWallet::new("sign");
+        add_fault(fault.clone()).await;
+        let run = Run::new(
+            &wallet,
+            json!({"phone": random_phone(), "email": random_email()}),
+        );
+        let error = expect_error(run.sign_in(&auth()).await, "badResponse");
+        assert!(prop(&error, "message").is_string(), "{fault}");
+        let starts = run
+            .events()
+            .iter()
+            .filter(|e| e["type"] == "requestSent" && e["endpoint"] == "walletStart")
+            .count();
+        assert_eq!(starts, 1, "not retried: {fault}");
+        assert_eq!(run.events().last().unwrap()["type"], "failed");
+    }
+}

@@ -313,6 +313,13 @@ impl Driver<'_> {
                         Err(TransportError::Aborted) => {
                             return self.stop(flow, self.abort.error());
                         }
+                        // Refused answers (a redirect, an oversized body): asking again would
+                        // get the same, so the flow ends with a typed `badResponse`.
+                        Err(
+                            refused @ (TransportError::Redirected | TransportError::BodyTooLarge),
+                        ) => {
+                            return self.stop(flow, RatioAuthError::from(refused));
+                        }
                     };
                     flow.on_http(now_ms(), outcome);
                 }
