@@ -1059,3 +1059,132 @@ async fn client_session_of_another_wallet_is_refused() {
     assert_eq!(failed["code"], "INVALID_WALLET_ADDRESS");
     assert_eq!(failed["endpoint"], "walletStart");
 }
+
+#[wasm_bindgen_test]
+async fn a_new_sign_in_forgets_the_previous_session() {
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    create_user(&contact, Some(&wallet.address)).await;
+    let auth = auth();
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email}),
+    );
+    let result = run.sign_in(&auth).await.unwrap();
+    let jwt = result["sessionJwt"].as_str().unwrap().to_owned();
+    assert_eq!(
+        prop(&auth.session(), "sessionJwt").as_string().as_deref(),
+        Some(jwt.as_str())
+    );
+
+    // The next user's sign-in fails (the wallet refuses to sign): the last user's JWT is gone.
+    let refusing = TestWallet::new("reject4001");
+    let run = Run::new(
+        &refusing,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    expect_error(run.sign_in(&auth).await, "userRejected");
+    assert!(
+        auth.session().is_undefined(),
+        "the previous session survived"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn base_url_ending_in_v1_signs_in() {
+    for suffix in ["/", "/v1", "/v1/"] {
+        let wallet = TestWallet::new("sign");
+        let contact = contact();
+        create_user(&contact, Some(&wallet.address)).await;
+        let auth = auth_with(json!({"baseUrl": format!("{}{suffix}", sandbox_url())}));
+        let run = Run::new(
+            &wallet,
+            json!({"phone": contact.phone, "email": contact.email}),
+        );
+        let result = run.sign_in(&auth).await;
+        assert!(
+            result.is_ok(),
+            "{suffix}: {:?}",
+            result.err().map(|e| stringify(&e))
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn cleartext_base_url_off_loopback_is_a_config_error() {
+    let refused = RatioAuth::new(parse(r#"{"baseUrl":"http://api.ratio.me"}"#));
+    let error = match refused {
+        Ok(_) => panic!("http://api.ratio.me was accepted"),
+        Err(error) => error,
+    };
+    assert_eq!(prop(&error, "kind").as_string().as_deref(), Some("config"));
+    assert!(
+        RatioAuth::new(parse(
+            r#"{"baseUrl":"http://api.ratio.me","dangerouslyAllowInsecureHttp":true}"#
+        ))
+        .is_ok()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_absurd_retry_after_ends_the_flow_promptly_with_a_typed_error() {
+    let wallet = TestWallet::new("sign");
+    add_fault(json!({"path": "/v1/auth/cryptoWallet:start", "status": 429,
+                     "retryAfterSeconds": 10_000_000_000_000u64}))
+    .await;
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let started = js_sys::Date::now();
+    let result = run.sign_in(&auth()).await;
+    // The issue's bound: promptly, not after waiting out ~317 000 years.
+    let elapsed = js_sys::Date::now() - started;
+    let error = match result {
+        Ok(value) => panic!("signed in despite the 429: {value}"),
+        Err(error) => error,
+    };
+    assert_eq!(
+        prop(&error, "name").as_string().as_deref(),
+        Some("RatioAuthError")
+    );
+    assert!(prop(&error, "kind").is_string());
+    let retry_at = prop(&error, "retryAt");
+    assert!(
+        retry_at.is_undefined() || js_sys::Number::is_safe_integer(&retry_at),
+        "retryAt {retry_at:?}"
+    );
+    assert!(elapsed < 10_000.0, "took {elapsed} ms");
+    let events = run.events();
+    assert!(!events.is_empty());
+    for event in &events {
+        assert!(event.is_object() && event["type"].is_string(), "{event}");
+    }
+    assert_eq!(events.last().unwrap()["type"], "failed");
+}
+
+#[wasm_bindgen_test]
+async fn a_redirect_or_a_huge_body_ends_sign_in_with_bad_response() {
+    for fault in [
+        json!({"path": "/v1/auth/cryptoWallet:start", "status": 302,
+               "location": "http://evil.example/"}),
+        json!({"path": "/v1/auth/cryptoWallet:start", "status": 200, "body": "{}",
+               "bodyBytes": 30_000_000}),
+    ] {
+        let wallet = TestWallet::new("sign");
+        add_fault(fault.clone()).await;
+        let run = Run::new(
+            &wallet,
+            json!({"phone": random_phone(), "email": random_email()}),
+        );
+        let error = expect_error(run.sign_in(&auth()).await, "badResponse");
+        assert!(prop(&error, "message").is_string(), "{fault}");
+        let starts = run
+            .events()
+            .iter()
+            .filter(|e| e["type"] == "requestSent" && e["endpoint"] == "walletStart")
+            .count();
+        assert_eq!(starts, 1, "not retried: {fault}");
+        assert_eq!(run.events().last().unwrap()["type"], "failed");
+    }
+}

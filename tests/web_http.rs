@@ -342,3 +342,76 @@ async fn no_server_is_a_network_error() {
         Err(TransportError::Network(_))
     ));
 }
+
+async fn faults_left() -> Vec<Value> {
+    let request = HttpRequest {
+        method: "GET".into(),
+        url: format!("{}/sandbox/faults", sandbox_url()),
+        headers: vec![],
+        body: None,
+    };
+    let response = send(&request).await;
+    serde_json::from_str::<Vec<Value>>(&response.body).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_redirect_is_never_followed() {
+    let config = sandbox_config();
+    // The redirect target is a sandbox path whose fault rule is consumed by any request to it:
+    // while the rule is still listed, nothing (credentials, code) reached the target.
+    let target = format!("/v1/redirect-target-{}", random_u64());
+    add_fault(json!({"path": target, "status": 503, "count": 1})).await;
+    let path = "/v1/auth/otp/sms:authenticate";
+    for (status, location) in [
+        (302, format!("{}{target}", sandbox_url())),
+        (307, format!("{}{target}", sandbox_url())),
+        (308, "http://evil.example/steal".to_owned()),
+    ] {
+        add_fault(json!({"path": path, "status": status, "location": location})).await;
+        let request = post(
+            &config,
+            path,
+            &json!({"phoneId": "x", "otp": "424242"}),
+            None,
+        );
+        let error = fetch(&request, Some(10_000), None).await.unwrap_err();
+        assert_eq!(error, TransportError::Redirected, "{status}");
+        let js = ratio_auth::web::errors::RatioAuthError::from(error);
+        assert_eq!(js.kind(), ratio_auth::web::errors::ErrorKind::BadResponse);
+    }
+    let left = faults_left().await;
+    assert!(
+        left.iter()
+            .any(|rule| rule["path"] == target.as_str() && rule["count"] == 1),
+        "the redirect target was requested: {left:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_huge_body_is_refused_while_reading_and_fetch_stays_usable() {
+    let config = sandbox_config();
+    let path = "/v1/auth/cryptoWallet:start";
+    let body =
+        json!({"walletAddress": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "walletType": "EVM"});
+    // Under the cap: read whole.
+    add_fault(json!({"path": path, "status": 200, "body": "{}", "bodyBytes": 200_000})).await;
+    let response = send(&post(&config, path, &body, None)).await;
+    assert_eq!(response.body.len(), 200_002);
+    // 30 MB: refused at the cap, well inside the timeout (reading it all is not needed).
+    add_fault(json!({"path": path, "status": 200, "body": "{}", "bodyBytes": 30_000_000})).await;
+    let error = fetch(&post(&config, path, &body, None), Some(10_000), None)
+        .await
+        .unwrap_err();
+    assert_eq!(error, TransportError::BodyTooLarge);
+    // Just past the cap is refused too: the cap is exact, not a rough bound.
+    add_fault(json!({"path": path, "status": 200, "body": "{}", "bodyBytes": 256 * 1024 - 1}))
+        .await;
+    let error = fetch(&post(&config, path, &body, None), Some(10_000), None)
+        .await
+        .unwrap_err();
+    assert_eq!(error, TransportError::BodyTooLarge);
+    // The module is still usable.
+    let response = send(&post(&config, path, &body, None)).await;
+    assert_eq!(response.status, 200);
+    assert!(json_body(&response)["challenge"].is_string());
+}

@@ -266,6 +266,80 @@ fn base_url_rules() {
 }
 
 #[wasm_bindgen_test]
+fn cleartext_http_only_to_loopback() {
+    for base in [
+        "http://localhost:8080",
+        "http://127.0.0.1",
+        "http://127.8.9.10:3000",
+        "http://127.1",
+        "http://[::1]:9000",
+    ] {
+        let config = config(&format!(r#"{{"baseUrl":"{base}"}}"#))
+            .unwrap_or_else(|message| panic!("{base} refused: {message}"));
+        assert!(config.base_url_is_loopback, "{base}");
+    }
+    for base in [
+        "http://api.ratio.me",
+        "http://192.168.1.20:8080",
+        "http://localhost.evil.com",
+        "http://127.0.0.1.evil.com",
+        "http://128.0.0.1",
+        "http://[::2]",
+        "http://0.0.0.0",
+    ] {
+        refused(&format!(r#"{{"baseUrl":"{base}"}}"#), "cleartext http");
+        refused(
+            &format!(r#"{{"baseUrl":"{base}","dangerouslyAllowInsecureHttp":false}}"#),
+            "cleartext http",
+        );
+        let config = config(&format!(
+            r#"{{"baseUrl":"{base}","dangerouslyAllowInsecureHttp":true}}"#
+        ))
+        .unwrap_or_else(|message| panic!("{base} with the flag refused: {message}"));
+        assert!(!config.base_url_is_loopback, "{base}");
+    }
+    let error = RatioAuthError::from(
+        Config::from_js(&parse(r#"{"baseUrl":"http://api.ratio.me"}"#)).unwrap_err(),
+    );
+    assert_eq!(error.kind(), ErrorKind::Config);
+    assert!(config(r#"{"baseUrl":"https://api.ratio.me"}"#).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn base_url_ending_in_slash_or_v1_gives_one_v1() {
+    for (base, prefix) in [
+        ("https://api.ratio.me", "https://api.ratio.me"),
+        ("https://api.ratio.me/", "https://api.ratio.me"),
+        ("https://api.ratio.me//", "https://api.ratio.me"),
+        ("https://api.ratio.me/v1", "https://api.ratio.me"),
+        ("https://api.ratio.me/v1/", "https://api.ratio.me"),
+        ("https://api.ratio.me//v1//", "https://api.ratio.me"),
+        (
+            "https://proxy.example/ratio/v1/",
+            "https://proxy.example/ratio",
+        ),
+        (
+            "https://proxy.example/ratio/",
+            "https://proxy.example/ratio",
+        ),
+        ("https://proxy.example/v10", "https://proxy.example/v10"),
+    ] {
+        let config = config(&format!(r#"{{"baseUrl":"{base}"}}"#)).unwrap();
+        assert_eq!(config.base_url, prefix, "{base}");
+        let url = config.endpoint("/v1/auth/cryptoWallet:start");
+        assert_eq!(
+            url,
+            format!("{prefix}/v1/auth/cryptoWallet:start"),
+            "{base}"
+        );
+        assert!(
+            !url.contains("/v1/v1") && !url["https://".len()..].contains("//"),
+            "{url}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 fn retry_timeout_and_storage_ranges() {
     let defaults = config(r#"{"baseUrl":"https://api.ratio.me"}"#).unwrap();
     assert_eq!(defaults.retry, RetryPolicy::default());
@@ -390,6 +464,23 @@ fn errors_are_real_js_errors_with_kind_code_status() {
             "wallet"
         ]
     );
+}
+
+#[wasm_bindgen_test]
+fn retry_at_handed_to_js_is_an_exact_integer() {
+    // An absurd Retry-After makes an absurd retry time: JS must still get a safe integer.
+    let error = RatioAuthError::new(ErrorKind::RateLimited, "slow down")
+        .with_retry_at(u64::MAX)
+        .into_js();
+    let retry_at = get(&error, "retryAt").as_f64().unwrap();
+    assert_eq!(retry_at, 9_007_199_254_740_991.0);
+    assert!(js_sys::Number::is_safe_integer(&JsValue::from_f64(
+        retry_at
+    )));
+    let error = RatioAuthError::new(ErrorKind::RateLimited, "slow down")
+        .with_retry_at(1_800_000_000_000)
+        .into_js();
+    assert_eq!(get(&error, "retryAt").as_f64(), Some(1_800_000_000_000.0));
 }
 
 #[wasm_bindgen_test]

@@ -50,6 +50,13 @@ pub struct FaultSpec {
     /// added), then answer with the fault instead of the real answer: a lost response.
     #[serde(default, skip_serializing_if = "is_false")]
     pub after_handler: bool,
+    /// A `Location` header (with a 3xx status: a redirect the SDK must not follow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Pads the answer with this many bytes of spaces after `body`, generated while sending
+    /// (never stored): a huge answer for body-cap tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_bytes: Option<u64>,
 }
 
 fn one() -> u32 {
@@ -59,6 +66,9 @@ fn one() -> u32 {
 fn is_false(b: &bool) -> bool {
     !*b
 }
+
+/// Largest accepted `bodyBytes` (64 MiB).
+const MAX_BODY_BYTES: u64 = 64 << 20;
 
 /// Longest accepted `delayMs`: long enough for timeout tests, short enough not to wedge a run.
 const MAX_DELAY_MS: u64 = 120_000;
@@ -75,7 +85,12 @@ impl FaultSpec {
         if !(200..=599).contains(&self.status) {
             return bad("status must be between 200 and 599");
         }
-        if self.body.is_none() && !self.drop_connection && self.status != 200 && self.status < 400 {
+        if self.body.is_none()
+            && !self.drop_connection
+            && self.location.is_none()
+            && self.status != 200
+            && self.status < 400
+        {
             return bad("a status other than 200 or 4xx/5xx needs a body");
         }
         if self.count == 0 {
@@ -87,6 +102,14 @@ impl FaultSpec {
         }
         if self.delay_ms.unwrap_or(0) > MAX_DELAY_MS {
             return bad("delayMs must be at most 120000");
+        }
+        if self.body_bytes.unwrap_or(0) > MAX_BODY_BYTES {
+            return bad("bodyBytes must be at most 67108864");
+        }
+        if let Some(location) = &self.location {
+            if HeaderValue::from_str(location).is_err() {
+                return bad("location is not a valid header value");
+            }
         }
         if let Some(ct) = &self.content_type {
             if HeaderValue::from_str(ct).is_err() {
@@ -101,10 +124,16 @@ impl FaultSpec {
     /// Refuses a rule that would store more than `max` bytes of text (a generated body that
     /// is stored as a length is not text and does not count).
     pub fn check_size(&self, max: usize) -> Result<(), ApiError> {
-        let stored = [&self.body, &self.content_type, &self.code, &self.message]
-            .iter()
-            .filter_map(|t| t.as_ref().map(String::len))
-            .sum::<usize>()
+        let stored = [
+            &self.body,
+            &self.content_type,
+            &self.code,
+            &self.message,
+            &self.location,
+        ]
+        .iter()
+        .filter_map(|t| t.as_ref().map(String::len))
+        .sum::<usize>()
             + self.path.len();
         if stored > max {
             return Err(ApiError::new(
@@ -181,15 +210,36 @@ pub async fn layer(State(state): State<Arc<AppState>>, request: Request, next: N
     if fault.after_handler {
         // The call takes effect; only its answer is lost.
         drop(next.run(request).await);
-    } else if fault.status == 200 && fault.body.is_none() && !fault.drop_connection {
+    } else if fault.status == 200
+        && fault.body.is_none()
+        && fault.body_bytes.is_none()
+        && !fault.drop_connection
+    {
         return next.run(request).await;
     }
     if fault.drop_connection {
         return Response::new(Body::new(AbortBody));
     }
     let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = match &fault.body {
-        Some(body) => {
+    let mut response = match (&fault.body, fault.body_bytes) {
+        (body, Some(padding)) => {
+            let mut r = Response::new(Body::new(PaddedBody {
+                head: Some(Bytes::from(body.clone().unwrap_or_default())),
+                remaining: padding,
+            }));
+            *r.status_mut() = status;
+            let ct = fault.content_type.as_deref().unwrap_or("application/json");
+            if let Ok(v) = HeaderValue::from_str(ct) {
+                r.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            r
+        }
+        (None, None) if fault.location.is_some() && status.is_redirection() => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = status;
+            r
+        }
+        (Some(body), None) => {
             let mut r = (status, body.clone()).into_response();
             let ct = fault.content_type.as_deref().unwrap_or("application/json");
             if let Ok(v) = HeaderValue::from_str(ct) {
@@ -197,7 +247,7 @@ pub async fn layer(State(state): State<Arc<AppState>>, request: Request, next: N
             }
             r
         }
-        None => {
+        (None, None) => {
             let code = fault
                 .code
                 .clone()
@@ -214,7 +264,41 @@ pub async fn layer(State(state): State<Arc<AppState>>, request: Request, next: N
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
+    if let Some(location) = fault.location.as_deref() {
+        if let Ok(v) = HeaderValue::from_str(location) {
+            response.headers_mut().insert(header::LOCATION, v);
+        }
+    }
     response
+}
+
+/// `head`, then `remaining` spaces in 64 KiB frames, made as they are sent.
+struct PaddedBody {
+    head: Option<Bytes>,
+    remaining: u64,
+}
+
+impl http_body::Body for PaddedBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if let Some(head) = self.head.take().filter(|head| !head.is_empty()) {
+            return Poll::Ready(Some(Ok(Frame::data(head))));
+        }
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let chunk = self.remaining.min(64 * 1024);
+        self.remaining -= chunk;
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from(vec![
+            b' ';
+            chunk as usize
+        ])))))
+    }
 }
 
 /// A body that fails before its first byte: hyper then closes the connection without having
@@ -253,6 +337,8 @@ mod tests {
             message: None,
             drop_connection: false,
             after_handler: false,
+            location: None,
+            body_bytes: None,
         }
     }
 

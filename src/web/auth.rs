@@ -96,6 +96,11 @@ impl RatioAuth {
         #[wasm_bindgen(unchecked_param_type = "RatioAuthSignInOptions")] options: JsValue,
     ) -> Promise {
         let shared = self.shared.clone();
+        // A new sign-in forgets the last one's session at once: if it fails, `session()` must
+        // not still hand out the previous user's JWT.
+        if let Ok(mut store) = shared.store.try_borrow_mut() {
+            store.clear();
+        }
         future_to_promise(async move {
             match sign_in(&shared, &options).await {
                 Ok(outcome) => {
@@ -133,11 +138,7 @@ impl RatioAuth {
             }
             set_property(&session, "factors", &to_js(&factors));
             if let Some(exp) = claims.expires_at {
-                set_property(
-                    &session,
-                    "expiresAt",
-                    &JsValue::from_f64(exp as f64 * 1000.0),
-                );
+                set_property(&session, "expiresAt", &unix_seconds_to_js_ms(exp));
                 set_property(
                     &session,
                     "expired",
@@ -312,6 +313,13 @@ impl Driver<'_> {
                         Err(TransportError::Aborted) => {
                             return self.stop(flow, self.abort.error());
                         }
+                        // Refused answers (a redirect, an oversized body): asking again would
+                        // get the same, so the flow ends with a typed `badResponse`.
+                        Err(
+                            refused @ (TransportError::Redirected | TransportError::BodyTooLarge),
+                        ) => {
+                            return self.stop(flow, RatioAuthError::from(refused));
+                        }
                     };
                     flow.on_http(now_ms(), outcome);
                 }
@@ -400,7 +408,12 @@ impl Driver<'_> {
 
     fn emit(&self, flow: &mut Flow) {
         for event in flow.drain_events() {
-            emit_event(self.on_event, &to_js(&event));
+            // The engine keeps every number JS-safe; an event that still cannot be converted is
+            // dropped rather than handed to the app as `undefined`.
+            let value = to_js(&event);
+            if !value.is_undefined() {
+                emit_event(self.on_event, &value);
+            }
         }
     }
 }
@@ -441,11 +454,14 @@ fn outcome_to_js(outcome: &Outcome) -> JsValue {
         set_property(&result, "userMask", &to_js(mask));
     }
     if let Some(exp) = outcome.expires_at {
-        set_property(
-            &result,
-            "expiresAt",
-            &JsValue::from_f64(exp as f64 * 1000.0),
-        );
+        set_property(&result, "expiresAt", &unix_seconds_to_js_ms(exp));
     }
     result.into()
+}
+
+/// A JWT `exp` (unix seconds) as JS milliseconds, clamped to ±`Number.MAX_SAFE_INTEGER` so an
+/// absurd `exp` still reads as an exact integer (far future) rather than a rounded float.
+fn unix_seconds_to_js_ms(seconds: i64) -> JsValue {
+    let limit = super::js::MAX_SAFE_INTEGER as i64;
+    JsValue::from_f64(seconds.saturating_mul(1000).clamp(-limit, limit) as f64)
 }

@@ -1,9 +1,13 @@
 //! The options of `new RatioAuth({...})`, parsed and checked before anything is sent.
 //!
 //! Rules (issue 4, "Credentials and storage"):
-//! - `baseUrl` is an absolute `http(s)` URL, without credentials, query or fragment.
+//! - `baseUrl` is an absolute `http(s)` URL, without credentials, query or fragment. A trailing
+//!   `/` or `/v1` is dropped (endpoint paths start with `/v1/`), so neither `/v1/v1/…` nor `//v1`.
+//! - Cleartext `http:` only to loopback (`localhost`, `127.0.0.0/8`, `[::1]`), unless
+//!   `dangerouslyAllowInsecureHttp: true`: on any other host, credentials, JWTs and OTPs would
+//!   cross the network readable by anyone on the path.
 //! - `clientSecret` needs `clientId`, and is refused unless `baseUrl`'s host is loopback
-//!   (`localhost`, `127.0.0.1`, `[::1]`) or `dangerouslyAllowClientSecretInBrowser: true`:
+//!   (`localhost`, `127.0.0.0/8`, `[::1]`) or `dangerouslyAllowClientSecretInBrowser: true`:
 //!   a secret in a production bundle is public.
 //! - `clientSessionId` is the browser-safe alternative (a session minted by the integrator's
 //!   backend); neither means `baseUrl` is the integrator's proxy, which adds the credentials.
@@ -49,6 +53,7 @@ pub struct RatioAuthOptions {
     pub client_secret: Option<Secret>,
     pub client_session_id: Option<Secret>,
     pub dangerously_allow_client_secret_in_browser: Option<bool>,
+    pub dangerously_allow_insecure_http: Option<bool>,
     pub device_fingerprint: Option<String>,
     pub retry: Option<RetryOptions>,
     pub timeout_ms: Option<f64>,
@@ -87,7 +92,7 @@ pub enum Credentials {
 pub struct Config {
     /// Origin + path prefix, without a trailing `/`: endpoint paths (`/v1/…`) are appended.
     pub base_url: String,
-    /// Whether `base_url`'s host is `localhost`, `127.0.0.1` or `[::1]`.
+    /// Whether `base_url`'s host is `localhost`, in `127.0.0.0/8` or `[::1]`.
     pub base_url_is_loopback: bool,
     pub credentials: Credentials,
     pub device_fingerprint: Option<String>,
@@ -121,6 +126,7 @@ const OPTION_KEYS: &[&str] = &[
     "clientSecret",
     "clientSessionId",
     "dangerouslyAllowClientSecretInBrowser",
+    "dangerouslyAllowInsecureHttp",
     "deviceFingerprint",
     "retry",
     "timeoutMs",
@@ -216,6 +222,16 @@ impl Config {
             }
             (None, None, None) => Credentials::Proxy,
         };
+        if base_url.starts_with("http:")
+            && !base_url_is_loopback
+            && options.dangerously_allow_insecure_http != Some(true)
+        {
+            return refuse(format!(
+                "baseUrl {base_url} is cleartext http to a host other than loopback: credentials, JWTs \
+                 and codes would cross the network unencrypted. Use https, or (local networks only) \
+                 dangerouslyAllowInsecureHttp: true"
+            ));
+        }
         check_credential_headers(&credentials)?;
 
         let device_fingerprint = non_empty("deviceFingerprint", options.device_fingerprint)?;
@@ -348,10 +364,29 @@ fn check_base_url(text: &str) -> Result<(String, bool), ConfigError> {
     if !url.search().is_empty() || !url.hash().is_empty() {
         return refuse("baseUrl must not have a query or fragment");
     }
-    let hostname = url.hostname();
-    let is_loopback = matches!(hostname.as_str(), "localhost" | "127.0.0.1" | "[::1]");
-    let base = format!("{}{}", url.origin(), url.pathname().trim_end_matches('/'));
+    let is_loopback = is_loopback_host(&url.hostname());
+    let base = format!("{}{}", url.origin(), api_prefix(&url.pathname()));
     Ok((base, is_loopback))
+}
+
+/// `localhost`, `127.0.0.0/8` or `[::1]`, as the URL parser normalises them (`127.1` has
+/// already become `127.0.0.1`, `[0:0::1]` `[::1]`).
+fn is_loopback_host(hostname: &str) -> bool {
+    if hostname == "localhost" || hostname == "[::1]" {
+        return true;
+    }
+    let mut octets = hostname.split('.');
+    octets.next() == Some("127")
+        && octets.clone().count() == 3
+        && octets.all(|octet| octet.parse::<u8>().is_ok())
+}
+
+/// The path prefix before the endpoints' `/v1/…`: without trailing `/`s and without a final
+/// `/v1` segment (a base URL written as `https://api.ratio.me/v1/` means the same API).
+pub(crate) fn api_prefix(pathname: &str) -> &str {
+    let path = pathname.trim_end_matches('/');
+    let path = path.strip_suffix("/v1").unwrap_or(path);
+    path.trim_end_matches('/')
 }
 
 fn non_empty(name: &str, value: Option<String>) -> Result<Option<String>, ConfigError> {

@@ -234,8 +234,13 @@ impl RatioAuthError {
             &self.status.map_or(JsValue::UNDEFINED, JsValue::from),
         );
         if let Some(retry_at) = self.retry_at_ms {
-            // Unix ms fit a JS number exactly until the year 287396.
-            set_property(target, "retryAt", &JsValue::from_f64(retry_at as f64));
+            // Unix ms fit a JS number exactly until the year 287396; a server's absurd
+            // `Retry-After` must still give an exact integer, never a rounded float.
+            set_property(
+                target,
+                "retryAt",
+                &JsValue::from_f64(super::js::safe_integer(retry_at)),
+            );
         }
         if let Some(signed_by) = &self.signed_by {
             set_property(target, "signedBy", &JsValue::from_str(signed_by));

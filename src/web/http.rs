@@ -7,7 +7,13 @@
 //! an error page from a proxy (an HTML 502) must reach the engine as a response, not as a
 //! transport failure. Parsing is the engine's job.
 //!
-//! Any status is a response; only "no response at all" is a [`TransportError`].
+//! Any status is a response; only "no response at all" is a [`TransportError`], and so are
+//! two answers the SDK refuses to read:
+//! - a **redirect**: `redirect: "manual"`, so the browser never follows one (credentials,
+//!   session ids, JWTs and OTP bodies must not reach another origin) and we see it as an
+//!   `opaqueredirect` answer, reported as [`TransportError::Redirected`];
+//! - a body over [`MAX_BODY_BYTES`], counted chunk by chunk while reading the stream, which
+//!   is then cancelled: [`TransportError::BodyTooLarge`], without ever holding the rest.
 //!
 //! `Retry-After` and `ratio-authentication-refresh` are not CORS-safelisted: a cross-origin
 //! server must list them in `Access-Control-Expose-Headers` or the browser hides them.
@@ -16,20 +22,24 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use js_sys::Promise;
+use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, AbortSignal, Headers, Request, RequestCache, RequestInit, Response,
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCache,
+    RequestInit, RequestRedirect, Response, ResponseType,
 };
 
 use super::abort::AbortListener;
 use super::errors::{ErrorKind, RatioAuthError};
-use super::js::thrown_message;
+use super::js::{property, thrown_message};
 use super::time::Timer;
 
 /// The header with which Ratio hands the client a JWT to use from then on.
 pub const REFRESH_HEADER: &str = "ratio-authentication-refresh";
+
+/// Largest response body read (256 KiB): Ratio's answers are a few KiB.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// Header names whose values are credentials: never printed.
 const SECRET_HEADERS: [&str; 4] = [
@@ -76,6 +86,10 @@ pub enum TransportError {
     Network(String),
     /// The caller's signal fired.
     Aborted,
+    /// The server answered with a redirect, which is never followed.
+    Redirected,
+    /// The body was longer than [`MAX_BODY_BYTES`]; reading stopped there.
+    BodyTooLarge,
 }
 
 impl fmt::Display for TransportError {
@@ -84,6 +98,13 @@ impl fmt::Display for TransportError {
             TransportError::Timeout => f.write_str("the server did not answer in time"),
             TransportError::Network(message) => write!(f, "network error: {message}"),
             TransportError::Aborted => f.write_str("the request was aborted"),
+            TransportError::Redirected => {
+                f.write_str("the server answered with a redirect, which is never followed")
+            }
+            TransportError::BodyTooLarge => write!(
+                f,
+                "the server's answer is longer than {MAX_BODY_BYTES} bytes"
+            ),
         }
     }
 }
@@ -96,6 +117,7 @@ impl From<TransportError> for RatioAuthError {
             TransportError::Timeout => ErrorKind::Timeout,
             TransportError::Network(_) => ErrorKind::Network,
             TransportError::Aborted => ErrorKind::Aborted,
+            TransportError::Redirected | TransportError::BodyTooLarge => ErrorKind::BadResponse,
         };
         RatioAuthError::new(kind, error.to_string())
     }
@@ -132,7 +154,11 @@ pub async fn fetch(
 
     let result = send(request, &controller.signal()).await;
     cancel_on_drop.disarm();
-    result.map_err(|thrown| {
+    result.map_err(|failure| {
+        let thrown = match failure {
+            SendFailure::Refused(error) => return error,
+            SendFailure::Thrown(thrown) => thrown,
+        };
         if timed_out.get() {
             TransportError::Timeout
         } else if signal.is_some_and(AbortSignal::aborted) {
@@ -148,7 +174,19 @@ pub async fn fetch(
     })
 }
 
-async fn send(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpResponse, JsValue> {
+/// Why [`send`] produced no response: JS threw (sorted out by the caller), or we refused.
+enum SendFailure {
+    Thrown(JsValue),
+    Refused(TransportError),
+}
+
+impl From<JsValue> for SendFailure {
+    fn from(thrown: JsValue) -> SendFailure {
+        SendFailure::Thrown(thrown)
+    }
+}
+
+async fn send(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpResponse, SendFailure> {
     let headers = Headers::new()?;
     for (name, value) in &request.headers {
         headers.append(name, value)?;
@@ -161,6 +199,7 @@ async fn send(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpRespons
     init.set_headers(&headers);
     // Auth answers are one-off: never from or into the HTTP cache.
     init.set_cache(RequestCache::NoStore);
+    init.set_redirect(RequestRedirect::Manual);
     init.set_signal(Some(signal));
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
@@ -169,6 +208,9 @@ async fn send(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpRespons
     let response: Response = JsFuture::from(global_fetch(&fetch_request)?)
         .await?
         .dyn_into()?;
+    if response.type_() == ResponseType::Opaqueredirect || (300..400).contains(&response.status()) {
+        return Err(SendFailure::Refused(TransportError::Redirected));
+    }
     let response_headers = response.headers();
     let retry_after = response_headers.get("retry-after").ok().flatten();
     let refresh_jwt = response_headers
@@ -176,16 +218,44 @@ async fn send(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpRespons
         .ok()
         .flatten()
         .filter(|jwt| !jwt.is_empty());
-    let body = JsFuture::from(response.text()?)
-        .await?
-        .as_string()
-        .unwrap_or_default();
+    let body = read_capped_body(&response).await?;
     Ok(HttpResponse {
         status: response.status(),
         retry_after,
         refresh_jwt,
         body,
     })
+}
+
+/// The body as UTF-8 text (invalid sequences replaced, as `Response.text()` does), read from
+/// its stream chunk by chunk; past [`MAX_BODY_BYTES`] the stream is cancelled.
+async fn read_capped_body(response: &Response) -> Result<String, SendFailure> {
+    let Some(stream) = response.body() else {
+        return Ok(String::new());
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes: Vec<u8> = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await?;
+        if property(&chunk, "done").as_bool() == Some(true) {
+            break;
+        }
+        let Ok(data) = property(&chunk, "value").dyn_into::<Uint8Array>() else {
+            return Err(SendFailure::Thrown(JsValue::from_str(
+                "the response stream gave a chunk that is not bytes",
+            )));
+        };
+        let length = data.length() as usize;
+        if bytes.len() + length > MAX_BODY_BYTES {
+            // Stops the download; the promise's outcome no longer matters.
+            let _ = reader.cancel();
+            return Err(SendFailure::Refused(TransportError::BodyTooLarge));
+        }
+        let start = bytes.len();
+        bytes.resize(start + length, 0);
+        data.copy_to(&mut bytes[start..]);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Aborts the request if the `fetch` future is dropped before it finished.

@@ -103,17 +103,23 @@ export interface RatioAuthRetryOptions {
 
 /** Options of `new RatioAuth(...)`. Unknown keys are refused (a `config` error). */
 export interface RatioAuthOptions {
-  /** Ratio's API, your backend proxy, or the sandbox: an absolute http(s) URL. */
+  /**
+   * Ratio's API, your backend proxy, or the sandbox: an absolute http(s) URL. A trailing `/` or
+   * `/v1` is ignored. `http:` is refused for hosts other than loopback (`localhost`,
+   * `127.0.0.0/8`, `[::1]`) unless `dangerouslyAllowInsecureHttp` is set.
+   */
   baseUrl: string;
   clientId?: string;
   /**
-   * Refused unless `baseUrl` is loopback (`localhost`, `127.0.0.1`, `[::1]`) or
+   * Refused unless `baseUrl` is loopback (`localhost`, `127.0.0.0/8`, `[::1]`) or
    * `dangerouslyAllowClientSecretInBrowser` is set: a secret in a web page is public.
    */
   clientSecret?: string;
   /** A client session minted by your backend (`POST /v1/client/sessions`): the browser-safe credential. */
   clientSessionId?: string;
   dangerouslyAllowClientSecretInBrowser?: boolean;
+  /** Allows cleartext `http:` to a non-loopback `baseUrl` (a test device on a LAN); never in production. */
+  dangerouslyAllowInsecureHttp?: boolean;
   /** Base64 of a JSON object such as `{"ip":"...","userAgent":"..."}`, sent as `ratio-device-fingerprint`. */
   deviceFingerprint?: string;
   retry?: RatioAuthRetryOptions;
@@ -257,8 +263,6 @@ export interface RatioAuthFlowError {
   message: string;
   endpoint?: RatioAuthEndpoint;
   state: RatioAuthFlowState;
-  /** Ratio's own message (server-controlled text). */
-  serverMessage?: string;
   /** `rateLimited`. */
   retryAtMs?: number;
   /** `signatureMismatch`. */
@@ -289,6 +293,8 @@ export type RatioAuthEvent =
   | { type: "tokenRefreshed"; old: RatioAuthTokenRef; new: RatioAuthTokenRef }
   | { type: "refreshIgnored"; endpoint: RatioAuthEndpoint }
   | { type: "tokenRevoked"; token: RatioAuthTokenRef; reason: "phoneBelongsToAnotherUser" | "rejectedByServer" }
+  | { type: "signingAgain"; purpose: RatioAuthPurpose; reason: "serverError" | "timeout" | "network" }
+  | { type: "codeResentAfterLostAnswer"; channel: RatioAuthOtpChannel }
   | { type: "stepRestarted"; purpose: RatioAuthPurpose; code: string }
   | { type: "walletLinked"; address: string; verified: boolean }
   | { type: "inputIgnored"; input: "http" | "signature" | "answer" | "timer"; state: RatioAuthFlowState }
