@@ -809,23 +809,29 @@ async fn a_wrong_code_is_asked_again_when_the_401_has_another_spelling() {
 // Lost answers: the server acted, the answer never arrived
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_lost_wallet_authenticate_answer_is_signed_again_with_a_new_challenge() {
+/// A new user's wallet + SMS sign-in against a sandbox with one fault rule set.
+async fn new_user_after_fault(label: &str, fault: serde_json::Value) -> (Env, support::Run) {
     let env = start_sandbox(Duration::from_millis(300)).await;
-    let key = key("lost wallet answer");
-    let wallet = address_of(&key);
-    env.fault(
-        json!({"path": "/v1/auth/cryptoWallet:authenticate", "status": 503, "afterHandler": true}),
-    )
-    .await;
+    let key = key(label);
+    env.fault(fault).await;
     let run = env
         .drive(
             config(),
-            start(wallet, FirstFactor::Wallet),
+            start(address_of(&key), FirstFactor::Wallet),
             &key,
             &Script::new(PHONE, EMAIL),
         )
         .await;
+    (env, run)
+}
+
+#[tokio::test]
+async fn a_lost_wallet_authenticate_answer_is_signed_again_with_a_new_challenge() {
+    let (env, run) = new_user_after_fault(
+        "lost wallet answer",
+        json!({"path": "/v1/auth/cryptoWallet:authenticate", "status": 503, "afterHandler": true}),
+    )
+    .await;
     assert_eq!(run.outcome().path, FlowPath::New);
     let auths = run.to(Endpoint::WalletAuthenticate);
     assert_eq!(statuses(&auths), [Some(503), Some(200)]);
@@ -849,22 +855,12 @@ async fn a_lost_wallet_authenticate_answer_is_signed_again_with_a_new_challenge(
 
 #[tokio::test]
 async fn a_lost_code_check_answer_sends_a_new_code_without_charging_an_attempt() {
-    let env = start_sandbox(Duration::from_millis(300)).await;
-    let key = key("lost otp answer");
-    let wallet = address_of(&key);
-    env.fault(
+    let (env, run) = new_user_after_fault(
+        "lost otp answer",
         json!({"path": "/v1/auth/otp/sms:authenticate", "status": 200,
-                     "dropConnection": true, "afterHandler": true}),
+               "dropConnection": true, "afterHandler": true}),
     )
     .await;
-    let run = env
-        .drive(
-            config(),
-            start(wallet, FirstFactor::Wallet),
-            &key,
-            &Script::new(PHONE, EMAIL),
-        )
-        .await;
     assert_eq!(run.outcome().path, FlowPath::New);
     // The code was used by the lost call; its retry is refused; a new code is sent at once.
     assert_eq!(
