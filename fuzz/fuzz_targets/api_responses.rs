@@ -20,7 +20,10 @@ fn parse_input(data: &[u8]) -> (u16, Vec<(String, String)>, String) {
     let text = String::from_utf8_lossy(data);
     let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
-    let status = lines.next().and_then(|l| l.trim().parse().ok()).unwrap_or(200);
+    let status = lines
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(200);
     let headers = lines
         .map(|l| match l.split_once(':') {
             Some((n, v)) => (n.to_owned(), v.to_owned()),
@@ -57,7 +60,9 @@ fuzz_target!(|data: &[u8]| {
     // A code-shaped text keeps its text; anything else reads as UNKNOWN, never verbatim.
     let code = ErrorCode::parse(&body);
     let code_shaped = (1..=64).contains(&body.len())
-        && body.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     if code_shaped {
         assert_eq!(code.as_str(), body, "a code must keep its text");
     } else {
@@ -110,7 +115,11 @@ fn check_headers(headers: &[(String, String)], response: &HttpResponse) {
     );
     if let Some(jwt) = &refresh {
         let shown = format!("{response:?}");
-        let elsewhere = response.retry_after.as_deref().unwrap_or("").contains(jwt.as_str())
+        let elsewhere = response
+            .retry_after
+            .as_deref()
+            .unwrap_or("")
+            .contains(jwt.as_str())
             || response.body.contains(jwt.as_str());
         if looks_like_a_token(jwt) && !elsewhere {
             assert!(!shown.contains(jwt.as_str()), "refresh JWT shown: {shown}");

@@ -9,8 +9,8 @@
 use k256::ecdsa::SigningKey;
 use libfuzzer_sys::fuzz_target;
 use ratio_auth::eip191::{
-    Address, SignatureError, challenge_hex, check_signer, decode_signature,
-    recover_personal, sign_personal,
+    Address, SignatureError, challenge_hex, check_signer, decode_signature, recover_personal,
+    sign_personal,
 };
 
 /// The first byte picks the check; the rest is text (so seeds can be real addresses and
@@ -42,12 +42,18 @@ fn parse_input(data: &[u8]) -> Option<Input> {
         b'd' => Input::Decode(text(rest)),
         b'b' => {
             let sig: [u8; 65] = rest.get(..65)?.try_into().ok()?;
-            Input::Recover { message: text(&rest[65..]), sig }
+            Input::Recover {
+                message: text(&rest[65..]),
+                sig,
+            }
         }
         b'r' => {
             let rest = text(rest);
             let (message, sig) = rest.split_once('\n').unwrap_or((&rest, ""));
-            Input::RecoverText { message: message.to_owned(), sig: sig.to_owned() }
+            Input::RecoverText {
+                message: message.to_owned(),
+                sig: sig.to_owned(),
+            }
         }
         b'k' => {
             let key: [u8; 32] = rest.get(..32)?.try_into().ok()?;
@@ -76,7 +82,10 @@ fuzz_target!(|data: &[u8]| match parse_input(data) {
     Some(Input::Decode(text)) => {
         if let Ok(bytes) = decode_signature(&text) {
             let t = text.trim();
-            let digits = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+            let digits = t
+                .strip_prefix("0x")
+                .or_else(|| t.strip_prefix("0X"))
+                .unwrap_or(t);
             assert_eq!(digits.to_ascii_lowercase(), hex(&bytes));
         }
         let _ = recover_personal(text.as_bytes(), &text);
