@@ -244,6 +244,12 @@ struct Entry {
     refreshed_from: Option<u32>,
 }
 
+impl Entry {
+    fn is_two_factor(&self) -> bool {
+        self.factors.len() >= 2
+    }
+}
+
 /// A token handed out for a request.
 #[derive(Clone, Copy, Debug)]
 pub struct Bearer<'a> {
@@ -313,7 +319,7 @@ impl Ledger {
             .current_entry(source)
             .filter(|_| !(source == Purpose::WalletSignIn && self.phone_conflict))
             .ok_or(LedgerError::NoToken { purpose, source })?;
-        if two_factor && entry.factors.len() < 2 {
+        if two_factor && !entry.is_two_factor() {
             return Err(LedgerError::NotTwoFactor { token: entry.token });
         }
         Ok(Some(Bearer {
@@ -442,7 +448,7 @@ impl Ledger {
     pub fn final_session(&self) -> Option<FinalSession<'_>> {
         self.entries
             .iter()
-            .filter(|e| e.status == TokenStatus::Current && e.factors.len() >= 2)
+            .filter(|e| e.status == TokenStatus::Current && e.is_two_factor())
             .max_by_key(|e| e.token.id)
             .map(|e| FinalSession {
                 token: e.token,

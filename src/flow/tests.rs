@@ -2158,6 +2158,24 @@ fn bare_jwt(tag: &str) -> String {
     )
 }
 
+/// The link path from the phone conflict to the email code check, which waits for its answer;
+/// the link SMS step answers `sms_jwt`.
+fn link_path_until_the_email_check(t: &Tokens, sms_jwt: &str) -> Harness {
+    let mut h = new_user_at_sms_send(t);
+    h.error(409, "ALREADY_EXISTS_PHONE");
+    expect_link_path(&mut h, t);
+    h.sms_sent();
+    h.give_code(Channel::Sms, "123456", None);
+    h.respond(
+        200,
+        json!({"sessionJwt": sms_jwt, "userMask": returning_mask()}),
+    );
+    h.give_email(Some(sms_jwt));
+    h.email_sent();
+    h.give_code(Channel::Email, "654321", Some(sms_jwt));
+    h
+}
+
 #[test]
 fn tokens_without_a_factors_claim_use_the_ledgers_own_account() {
     let t = Tokens {
@@ -2165,18 +2183,7 @@ fn tokens_without_a_factors_claim_use_the_ledgers_own_account() {
         ..tokens()
     };
     let (sms, sms_email) = (bare_jwt("s"), bare_jwt("se"));
-    let mut h = new_user_at_sms_send(&t);
-    h.error(409, "ALREADY_EXISTS_PHONE");
-    expect_link_path(&mut h, &t);
-    h.sms_sent();
-    h.give_code(Channel::Sms, "123456", None);
-    h.respond(
-        200,
-        json!({"sessionJwt": sms, "userMask": returning_mask()}),
-    );
-    h.give_email(Some(&sms));
-    h.email_sent();
-    h.give_code(Channel::Email, "654321", Some(&sms));
+    let mut h = link_path_until_the_email_check(&t, &sms);
     h.respond(200, json!({"sessionJwt": sms_email}));
     // SMS (link first factor) + email with that token: two factors by the ledger.
     let add = h.expect_http(Endpoint::WalletAddToUser);
@@ -2191,18 +2198,7 @@ fn tokens_without_a_factors_claim_use_the_ledgers_own_account() {
 #[test]
 fn a_factors_claim_that_contradicts_the_ledger_still_stops_add_to_user() {
     let t = tokens();
-    let mut h = new_user_at_sms_send(&t);
-    h.error(409, "ALREADY_EXISTS_PHONE");
-    expect_link_path(&mut h, &t);
-    h.sms_sent();
-    h.give_code(Channel::Sms, "123456", None);
-    h.respond(
-        200,
-        json!({"sessionJwt": t.sms_only, "userMask": returning_mask()}),
-    );
-    h.give_email(Some(&t.sms_only));
-    h.email_sent();
-    h.give_code(Channel::Email, "654321", Some(&t.sms_only));
+    let mut h = link_path_until_the_email_check(&t, &t.sms_only);
     // The claim says one factor where the ledger expects two: believed, and the flow stops.
     h.respond(200, json!({"sessionJwt": t.email_only}));
     let error = h.expect_fail();
@@ -2218,15 +2214,7 @@ fn a_factors_claim_that_contradicts_the_ledger_still_stops_add_to_user() {
 fn add_to_user_answers_without_a_body_are_success() {
     let t = tokens();
     for body in ["", "null", "{}", "   ", r#"{"ok":true}"#] {
-        let mut h = new_user_at_sms_send(&t);
-        h.error(409, "ALREADY_EXISTS_PHONE");
-        expect_link_path(&mut h, &t);
-        h.sms_sent();
-        h.give_code(Channel::Sms, "123456", None);
-        h.respond(200, json!({"sessionJwt": t.sms_only}));
-        h.give_email(Some(&t.sms_only));
-        h.email_sent();
-        h.give_code(Channel::Email, "654321", Some(&t.sms_only));
+        let mut h = link_path_until_the_email_check(&t, &t.sms_only);
         h.respond(200, json!({"sessionJwt": t.sms_email}));
         h.expect_http(Endpoint::WalletAddToUser);
         h.respond_raw(HttpResponse::new(200, body));

@@ -54,8 +54,7 @@ pub(crate) fn integer_property(target: &JsValue, key: &str) -> Option<i64> {
     (number.abs() < LIMIT).then_some(number)
 }
 
-/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`, 2^53 - 1).
-pub(crate) const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+pub(crate) use crate::flow::MAX_SAFE_INTEGER;
 
 /// `value` as a JS number, clamped to [`MAX_SAFE_INTEGER`] so it is always an exact integer.
 pub(crate) fn safe_integer(value: u64) -> f64 {
