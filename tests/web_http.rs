@@ -20,11 +20,26 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen(inline_js = r#"
 export function parse(json) { return JSON.parse(json); }
 export function abortLater(controller, ms) { setTimeout(() => controller.abort(), ms); }
+const realFetch = globalThis.fetch;
+// Replaces the page's fetch, the way an app's wrapper (analytics, error reporting) does.
+export function patchFetch(kind) {
+  globalThis.fetch = {
+    rejectWithString: () => Promise.reject("offline, says the wrapper"),
+    rejectWithUndefined: () => Promise.reject(undefined),
+    resolveNonResponse: () => Promise.resolve({ status: 200, headers: {}, body: null }),
+    throwSynchronously: () => { throw "wrapper bug"; },
+  }[kind];
+}
+export function restoreFetch() { globalThis.fetch = realFetch; }
 "#)]
 extern "C" {
     fn parse(json: &str) -> JsValue;
     #[wasm_bindgen(js_name = abortLater)]
     fn abort_later(controller: &AbortController, ms: u32);
+    #[wasm_bindgen(js_name = patchFetch)]
+    fn patch_fetch(kind: &str);
+    #[wasm_bindgen(js_name = restoreFetch)]
+    fn restore_fetch();
 }
 
 /// The sandbox's URL, baked in at compile time. Missing means the tests were not started by
@@ -414,4 +429,54 @@ async fn a_huge_body_is_refused_while_reading_and_fetch_stays_usable() {
     let response = send(&post(&config, path, &body, None)).await;
     assert_eq!(response.status, 200);
     assert!(json_body(&response)["challenge"].is_string());
+}
+
+/// A page's own `fetch` wrapper may reject with a non-`Error`, resolve to a fake, or throw: each
+/// is a typed network error (gloo-net's `send()` would panic on the first two and kill the
+/// module), and the transport works again once the real `fetch` is back.
+#[wasm_bindgen_test]
+async fn a_hostile_fetch_wrapper_is_a_network_error_not_a_dead_module() {
+    let config = sandbox_config();
+    let request = post(
+        &config,
+        "/v1/auth/cryptoWallet:start",
+        &json!({"walletAddress": "0x0000000000000000000000000000000000000001", "walletType": "EVM"}),
+        None,
+    );
+    for kind in [
+        "rejectWithString",
+        "rejectWithUndefined",
+        "resolveNonResponse",
+        "throwSynchronously",
+    ] {
+        patch_fetch(kind);
+        let outcome = fetch(&request, Some(5_000), None).await;
+        restore_fetch();
+        assert!(
+            matches!(outcome, Err(TransportError::Network(_))),
+            "{kind}: {outcome:?}"
+        );
+    }
+    let response = send(&request).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+}
+
+/// A header value the browser refuses (a JWT with a line break, from a hostile server) is a
+/// typed error, not a JS exception thrown through wasm.
+#[wasm_bindgen_test]
+async fn a_header_value_the_browser_refuses_is_a_network_error() {
+    let config = sandbox_config();
+    let request = post(
+        &config,
+        "/v1/users/u1/cryptoWallet:addToUser",
+        &json!({}),
+        Some("eyJhbGciOi\r\nx-injected: 1"),
+    );
+    let outcome = fetch(&request, Some(5_000), None).await;
+    assert!(
+        matches!(outcome, Err(TransportError::Network(_))),
+        "{outcome:?}"
+    );
+    let (_, jwt) = wallet_sign_in(&config).await;
+    assert!(!jwt.is_empty());
 }

@@ -1,11 +1,17 @@
 //! The HTTP transport: one `fetch` per request, with a timeout and the flow's `AbortSignal`.
 //!
-//! Raw web-sys `fetch` rather than gloo-net: the engine hands over method, URL, headers and a
-//! text body and wants back a status, two headers and a text body. That is a few lines of
-//! web-sys, while gloo-net would add the `http` crate, gloo-utils and its own error type to the
-//! bundle, and its JSON helpers are the wrong tool here: the body is read as **text**, because
-//! an error page from a proxy (an HTML 502) must reach the engine as a response, not as a
-//! transport failure. Parsing is the engine's job.
+//! The request is built with gloo-net's `RequestBuilder` and the answer read through its
+//! `Response`. Three parts of gloo-net are not used, because each would let a hostile page or
+//! server break the module (a panic or a JS exception thrown through wasm frames kills it for
+//! the whole page):
+//! - `send()`: it panics when `fetch` rejects with something that is not an `Error` or resolves
+//!   to something that is not a `Response`, which a page's own `fetch` wrapper may well do. We
+//!   call the global `fetch` through a catching binding instead and check what comes back.
+//! - `RequestBuilder::header`: it `unwrap_throw`s on a header value the browser refuses. The
+//!   headers are built on a raw `Headers` whose `append` returns the error instead.
+//! - the text/JSON readers: the body is read as a capped stream (below), as **text**, because an
+//!   error page from a proxy (an HTML 502) must reach the engine as a response, not as a
+//!   transport failure. Parsing is the engine's job.
 //!
 //! Any status is a response; only "no response at all" is a [`TransportError`], and so are
 //! two answers the SDK refuses to read:
@@ -25,9 +31,10 @@ use std::rc::Rc;
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use gloo_net::http::{Method, RequestBuilder, Response};
 use web_sys::{
-    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCache,
-    RequestInit, RequestRedirect, Response, ResponseType,
+    AbortController, AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader,
+    RequestCache, RequestRedirect, ResponseType,
 };
 
 use super::abort::AbortListener;
@@ -53,7 +60,7 @@ const SECRET_HEADERS: [&str; 4] = [
 extern "C" {
     // The global `fetch` rather than `window.fetch`: workers have it too.
     #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(request: &Request) -> Result<Promise, JsValue>;
+    fn global_fetch(request: &web_sys::Request) -> Result<Promise, JsValue>;
 }
 
 /// A request as the engine describes it.
@@ -194,31 +201,40 @@ async fn send(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpRespons
     if request.body.is_some() && !headers.has("content-type")? {
         headers.set("content-type", "application/json")?;
     }
-    let init = RequestInit::new();
-    init.set_method(&request.method);
-    init.set_headers(&headers);
-    // Auth answers are one-off: never from or into the HTTP cache.
-    init.set_cache(RequestCache::NoStore);
-    init.set_redirect(RequestRedirect::Manual);
-    init.set_signal(Some(signal));
-    if let Some(body) = &request.body {
-        init.set_body(&JsValue::from_str(body));
-    }
-    let fetch_request = Request::new_with_str_and_init(&request.url, &init)?;
-    let response: Response = JsFuture::from(global_fetch(&fetch_request)?)
-        .await?
-        .dyn_into()?;
+    let method = Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+        SendFailure::Refused(TransportError::Network("not an HTTP method".to_owned()))
+    })?;
+    let builder = RequestBuilder::new(&request.url)
+        .method(method)
+        .headers(gloo_net::http::Headers::from_raw(headers))
+        // Auth answers are one-off: never from or into the HTTP cache.
+        .cache(RequestCache::NoStore)
+        .redirect(RequestRedirect::Manual)
+        .abort_signal(Some(signal));
+    let built = match &request.body {
+        Some(body) => builder.body(JsValue::from_str(body)),
+        None => builder.build(),
+    };
+    let fetch_request: web_sys::Request = built
+        .map_err(|error| SendFailure::Refused(TransportError::Network(error.to_string())))?
+        .into();
+    let answer = JsFuture::from(global_fetch(&fetch_request)?).await?;
+    let Ok(raw) = answer.dyn_into::<web_sys::Response>() else {
+        return Err(SendFailure::Refused(TransportError::Network(
+            "fetch resolved to something that is not a Response".to_owned(),
+        )));
+    };
+    let response = Response::from(raw);
     if response.type_() == ResponseType::Opaqueredirect || (300..400).contains(&response.status()) {
         return Err(SendFailure::Refused(TransportError::Redirected));
     }
+    // Both names are valid header names, so `get` cannot throw.
     let response_headers = response.headers();
-    let retry_after = response_headers.get("retry-after").ok().flatten();
+    let retry_after = response_headers.get("retry-after");
     let refresh_jwt = response_headers
         .get(REFRESH_HEADER)
-        .ok()
-        .flatten()
         .filter(|jwt| !jwt.is_empty());
-    let body = read_capped_body(&response).await?;
+    let body = read_capped_body(response.body()).await?;
     Ok(HttpResponse {
         status: response.status(),
         retry_after,
@@ -229,8 +245,8 @@ async fn send(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpRespons
 
 /// The body as UTF-8 text (invalid sequences replaced, as `Response.text()` does), read from
 /// its stream chunk by chunk; past [`MAX_BODY_BYTES`] the stream is cancelled.
-async fn read_capped_body(response: &Response) -> Result<String, SendFailure> {
-    let Some(stream) = response.body() else {
+async fn read_capped_body(stream: Option<ReadableStream>) -> Result<String, SendFailure> {
+    let Some(stream) = stream else {
         return Ok(String::new());
     };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();

@@ -3,7 +3,7 @@
 //! - [`now_ms`]: `Date.now()` as unix milliseconds.
 //! - [`sleep`] / [`sleep_until`]: a `setTimeout` future that an `AbortSignal` cancels.
 //! - [`race`]: any future against a timeout and an `AbortSignal`.
-//! - [`random_u64`] / [`random_fraction`]: `crypto.getRandomValues`, for back-off jitter.
+//! - [`random_u64`] / [`random_fraction`]: `getrandom` (`crypto.getRandomValues`), for back-off jitter.
 //!
 //! Timers and listeners are removed when their guard is dropped, so a future that loses a race
 //! (or is dropped mid-way) leaves nothing behind to fire later.
@@ -20,7 +20,6 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::abort::AbortListener;
-use super::js::property;
 
 #[wasm_bindgen]
 extern "C" {
@@ -171,29 +170,13 @@ pub async fn sleep_until(deadline_ms: u64, signal: Option<&AbortSignal>) -> Resu
     sleep(deadline_ms.saturating_sub(now_ms()), signal).await
 }
 
-#[wasm_bindgen]
-extern "C" {
-    type Crypto;
-
-    #[wasm_bindgen(method, catch, js_name = getRandomValues)]
-    fn get_random_values(this: &Crypto, buffer: &mut [u8]) -> Result<JsValue, JsValue>;
-}
-
-/// 64 random bits from `crypto.getRandomValues`.
+/// 64 random bits from `crypto.getRandomValues`, through `getrandom`'s `wasm_js` backend.
 ///
-/// Used for back-off jitter, which needs spread rather than secrecy: where `crypto` is missing,
-/// `Math.random()` is the fallback.
+/// Used for back-off jitter, which needs spread rather than secrecy: where `crypto` is missing
+/// (an old or stripped-down JS host), `Math.random()` is the fallback rather than a failure.
 pub fn random_u64() -> u64 {
-    let mut bytes = [0u8; 8];
-    // `globalThis.crypto` rather than `window.crypto`: workers have it too.
-    let crypto = property(&js_sys::global(), "crypto");
-    let filled = crypto.is_object()
-        && crypto
-            .unchecked_into::<Crypto>()
-            .get_random_values(&mut bytes)
-            .is_ok();
-    if filled {
-        return u64::from_le_bytes(bytes);
+    if let Ok(bits) = getrandom::u64() {
+        return bits;
     }
     let high = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     let low = (js_sys::Math::random() * 4_294_967_296.0) as u64;
