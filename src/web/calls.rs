@@ -16,7 +16,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::auth::{Shared, to_js};
 use super::errors::{ErrorKind, RatioAuthError, sanitize_external_text};
 use super::http::TransportError;
-use super::js::{set_property, string_property};
+use super::js::{plain_copy, set_property, string_property};
 use super::time::now_ms;
 use crate::api::{
     AddToUserRequest, ApiCall, ApiError, AuthResponse, CreateUserRequest, EmailAuthenticateRequest,
@@ -317,7 +317,10 @@ fn read<T: DeserializeOwned>(
     expected: &str,
     value: JsValue,
 ) -> Result<T, RatioAuthError> {
-    serde_wasm_bindgen::from_value(value).map_err(|_| bad_argument(name, expected))
+    // The app's object may be a Proxy or have throwing getters; serde-wasm-bindgen reads
+    // without catching, so it reads a plain copy.
+    let plain = plain_copy(&value, 4, 64).ok_or_else(|| bad_argument(name, expected))?;
+    serde_wasm_bindgen::from_value(plain).map_err(|_| bad_argument(name, expected))
 }
 
 /// A response body as the JS object the call resolves to.

@@ -79,7 +79,9 @@ pub async fn discover_wallets(timeout_ms: u32) -> Vec<DiscoveredWallet> {
             let Some(event) = event.dyn_ref::<CustomEvent>() else {
                 return;
             };
-            let Some(wallet) = DiscoveredWallet::from_announcement(&event.detail()) else {
+            // Read through a catching call: a subclass or an own property may shadow `detail`.
+            let detail = property(event, "detail");
+            let Some(wallet) = DiscoveredWallet::from_announcement(&detail) else {
                 return;
             };
             let Ok(mut found) = found.try_borrow_mut() else {
