@@ -77,7 +77,7 @@ export function makeProvider(accounts, sign, mode) {
 // wrongOtpFirst, otpNever, abortAfterMs, faultOnConfirm, accountsChangedOnOtp }.
 export function makeSignIn(provider, setupJson) {
   const setup = JSON.parse(setupJson);
-  const run = { prompts: [], events: [], codes: [], controller: new AbortController() };
+  const run = { prompts: [], events: [], codes: [], typed: [], controller: new AbortController() };
   const codeFor = async (to) => {
     for (let i = 0; i < 100; i++) {
       const response = await fetch(setup.base + "/sandbox/outbox?to=" + encodeURIComponent(to));
@@ -100,7 +100,7 @@ export function makeSignIn(provider, setupJson) {
         return new Promise(() => {});
       }
       const code = await codeFor(ctx.channel === "sms" ? setup.phone : setup.email);
-      if (setup.wrongOtpFirst && !wrongGiven) { wrongGiven = true; return code === "000000" ? "111111" : "000000"; }
+      if (setup.wrongOtpFirst && !wrongGiven) { wrongGiven = true; const wrong = code === "000000" ? "111111" : "000000"; run.typed.push(wrong); return wrong; }
       run.codes.push(code);
       return code;
     },
@@ -127,7 +127,78 @@ export function makeSignIn(provider, setupJson) {
   return run;
 }
 export function options(run) { return run.options; }
-export function runJson(run) { return JSON.stringify({ prompts: run.prompts, events: run.events, codes: run.codes }); }
+
+// Watches a flow for leaks: every console line, and every JWT and code the page receives
+// (response bodies and headers of every fetch, the SDK's and the outbox's alike).
+const JWT_PATTERN = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+const BODY_CAP = 1 << 20;
+// Everything in `value` as text: own properties (enumerable or not, so `message`, `stack` and
+// `cause` too), nested objects a few levels deep; never throws.
+export function dump(value, depth = 4) {
+  try {
+    if (value === null || value === undefined) return String(value);
+    if (typeof value !== "object" && typeof value !== "function") return String(value);
+    if (depth === 0) return "…";
+    const parts = [];
+    for (const key of Object.getOwnPropertyNames(value)) {
+      let item;
+      try { item = value[key]; } catch (_) { item = "(getter threw)"; }
+      parts.push(key + "=" + dump(item, depth - 1));
+    }
+    return "{" + parts.join(", ") + "}";
+  } catch (_) {
+    return "(unreadable)";
+  }
+}
+export function watchStart() {
+  const watch = { console: [], jwts: new Set(), otps: new Set(), reads: [], saved: {}, fetch: window.fetch };
+  for (const name of ["log", "info", "warn", "error", "debug", "trace"]) {
+    const original = console[name];
+    watch.saved[name] = original;
+    console[name] = function (...args) {
+      watch.console.push(name + ": " + args.map((arg) => dump(arg)).join(" "));
+      return original.apply(this, args);
+    };
+  }
+  const readBody = async (response) => {
+    for (const [, value] of response.headers) for (const jwt of value.match(JWT_PATTERN) || []) watch.jwts.add(jwt);
+    if (!response.body) return;
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    try {
+      while (size < BODY_CAP) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        size += value.length;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+    const text = new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
+    for (const jwt of text.match(JWT_PATTERN) || []) watch.jwts.add(jwt);
+    try {
+      const json = JSON.parse(text);
+      for (const sent of Array.isArray(json) ? json : []) if (sent && typeof sent.otp === "string") watch.otps.add(sent.otp);
+    } catch (_) {}
+  };
+  window.fetch = function (...args) {
+    return watch.fetch.apply(this, args).then((response) => {
+      watch.reads.push(readBody(response.clone()).catch(() => {}));
+      return response;
+    });
+  };
+  return watch;
+}
+// Restores the console and fetch; resolves to what was seen, as JSON.
+export async function watchStop(watch, error) {
+  Object.assign(console, watch.saved);
+  window.fetch = watch.fetch;
+  await Promise.allSettled(watch.reads);
+  return JSON.stringify({ console: watch.console, jwts: [...watch.jwts], otps: [...watch.otps], error: error === undefined ? "" : dump(error) });
+}
+export function runJson(run) { return JSON.stringify({ prompts: run.prompts, events: run.events, codes: run.codes, typed: run.typed }); }
 "#)]
 extern "C" {
     fn parse(json: &str) -> JsValue;
@@ -151,6 +222,12 @@ extern "C" {
     fn options(run: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = runJson)]
     fn run_json(run: &JsValue) -> String;
+    #[wasm_bindgen(js_name = watchStart)]
+    fn watch_start() -> JsValue;
+    #[wasm_bindgen(js_name = watchStop)]
+    fn watch_stop(watch: &JsValue, error: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(text: &str);
 }
 
 fn sandbox_url() -> &'static str {
@@ -167,7 +244,7 @@ fn auth_with(extra: Value) -> RatioAuth {
     let mut options = json!({
         "baseUrl": sandbox_url(),
         "clientId": "sandbox",
-        "clientSecret": "sandbox-secret",
+        "clientSecret": CLIENT_SECRET,
         "retry": {"maxAttempts": 3, "baseDelayMs": 20, "maxDelayMs": 200, "maxTotalMs": 10000},
         "timeoutMs": 5000,
     });
@@ -308,9 +385,32 @@ impl Run {
         }
     }
 
+    /// Every flow goes through here: besides the outcome, it checks that no event, no part of
+    /// the error and no console line of the flow holds a JWT, a code or the client secret.
     async fn sign_in(&self, auth: &RatioAuth) -> Result<Value, JsValue> {
-        let result = JsFuture::from(auth.sign_in(options(&self.handle))).await?;
-        Ok(serde_json::from_str(&stringify(&result)).unwrap())
+        let watch = watch_start();
+        let (outcome, seen) = watched(watch, auth.sign_in(options(&self.handle))).await;
+        let record = self.record();
+        let mut secrets = Leaks::from_seen(&seen);
+        if let Ok(result) = &outcome {
+            let jwt = result["sessionJwt"].as_str().unwrap();
+            assert!(
+                secrets.jwts.iter().any(|seen| seen == jwt),
+                "the watch saw no response with the session JWT: it is not watching"
+            );
+        }
+        for code in ["codes", "typed"]
+            .iter()
+            .flat_map(|key| record[key].as_array().unwrap())
+        {
+            secrets.otps.push(code.as_str().unwrap().to_owned());
+        }
+        let mut texts = seen_texts(&seen);
+        texts.push(("an event", serde_json::to_string(&self.events()).unwrap()));
+        if let Err(leak) = secrets.check(&texts) {
+            panic!("{leak}");
+        }
+        outcome
     }
 
     fn record(&self) -> Value {
@@ -330,6 +430,77 @@ impl Run {
         self.record()["prompts"].as_array().unwrap().clone()
     }
 }
+
+/// Awaits `promise` (started after `watch`), then what the watch saw: console lines, JWTs and
+/// codes received, and the error (all of it) as text.
+async fn watched(watch: JsValue, promise: js_sys::Promise) -> (Result<Value, JsValue>, Value) {
+    let outcome = JsFuture::from(promise).await;
+    let error = outcome
+        .as_ref()
+        .err()
+        .cloned()
+        .unwrap_or(JsValue::UNDEFINED);
+    let seen = JsFuture::from(watch_stop(&watch, &error)).await.unwrap();
+    let seen: Value = serde_json::from_str(&seen.as_string().unwrap()).unwrap();
+    let outcome = outcome.map(|result| serde_json::from_str(&stringify(&result)).unwrap());
+    (outcome, seen)
+}
+
+/// The texts a watch saw: the error and the console lines.
+fn seen_texts(seen: &Value) -> Vec<(&'static str, String)> {
+    let mut texts = vec![("the error", seen["error"].to_string())];
+    let console = seen["console"].as_array().unwrap();
+    texts.extend(
+        console
+            .iter()
+            .map(|line| ("a console line", line.to_string())),
+    );
+    texts
+}
+
+/// What must never leak out of a flow: every JWT and code the page received, the codes typed,
+/// and the client secret.
+struct Leaks {
+    jwts: Vec<String>,
+    otps: Vec<String>,
+}
+
+impl Leaks {
+    fn from_seen(seen: &Value) -> Leaks {
+        let strings = |key: &str| -> Vec<String> {
+            seen[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item.as_str().unwrap().to_owned())
+                .collect()
+        };
+        Leaks {
+            jwts: strings("jwts"),
+            otps: strings("otps"),
+        }
+    }
+
+    /// JWTs and the secret anywhere in a text; codes as whole runs of digits (a code inside a
+    /// timestamp is not a leak).
+    fn check(&self, texts: &[(&str, String)]) -> Result<(), String> {
+        for (what, text) in texts {
+            if text.contains(CLIENT_SECRET) {
+                return Err(format!("{what} holds the client secret: {text}"));
+            }
+            if let Some(jwt) = self.jwts.iter().find(|jwt| text.contains(jwt.as_str())) {
+                return Err(format!("{what} holds a JWT ({jwt}): {text}"));
+            }
+            let mut runs = text.split(|c: char| !c.is_ascii_digit());
+            if let Some(code) = runs.find(|run| self.otps.iter().any(|otp| otp == run)) {
+                return Err(format!("{what} holds a code ({code}): {text}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+const CLIENT_SECRET: &str = "sandbox-secret";
 
 fn prop(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -803,9 +974,15 @@ async fn sign_in_options_are_checked() {
     expect_error(result, "config");
 }
 
+/// A low-level call; like a flow, its error and the console must hold no JWT, code or secret
+/// (its result holds the JWT on purpose).
 async fn api_call(promise: js_sys::Promise) -> Result<Value, JsValue> {
-    let value = JsFuture::from(promise).await?;
-    Ok(serde_json::from_str(&stringify(&value)).unwrap())
+    // The call's fetch starts in a later microtask, so the watch sees it.
+    let (outcome, seen) = watched(watch_start(), promise).await;
+    if let Err(leak) = Leaks::from_seen(&seen).check(&seen_texts(&seen)) {
+        panic!("{leak}");
+    }
+    outcome
 }
 
 #[wasm_bindgen_test]
@@ -1186,5 +1363,54 @@ async fn a_redirect_or_a_huge_body_ends_sign_in_with_bad_response() {
             .count();
         assert_eq!(starts, 1, "not retried: {fault}");
         assert_eq!(run.events().last().unwrap()["type"], "failed");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_leak_check_sees_console_lines_errors_and_received_jwts() {
+    let auth = auth();
+    let key = random_key();
+    let address = Address::from_verifying_key(key.verifying_key());
+    let wallet = parse(&json!({"walletAddress": address.to_checksum()}).to_string());
+    let watch = watch_start();
+    let (start, _) = watched(watch, auth.api().wallet_start(wallet)).await;
+    let challenge = start.unwrap()["challenge"].as_str().unwrap().to_owned();
+    let signature = eip191::sign_personal(&key, challenge.as_bytes());
+    let request = json!({"walletAddress": address.to_checksum(), "signature": signature});
+    let watch = watch_start();
+    let call = auth
+        .api()
+        .wallet_authenticate(parse(&request.to_string()), None);
+    let rejected = js_sys::Promise::reject(&js_sys::Error::new("plain"));
+    let (signed_in, _) = watched(watch, call).await;
+    let jwt = signed_in.unwrap()["sessionJwt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A JWT in a console line, in an error's `cause` or in the secret are all caught; so is a
+    // code typed, but not the same digits inside a longer number.
+    let watch = watch_start();
+    console_warn(&format!("token {jwt}"));
+    let (_, seen) = watched(watch, rejected).await;
+    let leaks = Leaks::from_seen(&seen);
+    assert!(leaks.jwts.is_empty(), "no fetch while watching");
+    let with_jwt = Leaks {
+        jwts: vec![jwt.clone()],
+        otps: vec!["123456".to_owned()],
+    };
+    assert!(with_jwt.check(&seen_texts(&seen)).is_err(), "{seen}");
+    let error = js_sys::Error::new("outer");
+    error.set_cause(&js_sys::Error::new(&format!("inner {jwt}")));
+    let watch = watch_start();
+    let (_, seen) = watched(watch, js_sys::Promise::reject(&error)).await;
+    assert!(with_jwt.check(&seen_texts(&seen)).is_err(), "cause: {seen}");
+    for (text, leaks) in [
+        (format!("x {CLIENT_SECRET}"), true),
+        ("code 123456.".to_owned(), true),
+        ("at 1712345678901".to_owned(), false),
+    ] {
+        let result = with_jwt.check(&[("a console line", text.clone())]);
+        assert_eq!(result.is_err(), leaks, "{text}");
     }
 }

@@ -11,6 +11,7 @@ use k256::ecdsa::SigningKey;
 use ratio_auth::eip191::{self, Address};
 use ratio_auth::web::auth::RatioAuth;
 use ratio_auth::web::discover::discover_wallets;
+use ratio_auth::web::errors::is_ratio_auth_error;
 use ratio_auth::web::time::random_u64;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
@@ -222,6 +223,27 @@ export function installHostileWallets() {
   window.addEventListener("eip6963:requestProvider", onRequest);
   return { uncaught, uninstall() { window.removeEventListener("eip6963:requestProvider", onRequest); window.removeEventListener("error", onError); } };
 }
+// Request objects for `auth.api.*` made hostile: [label, request].
+export function hostileRequests() {
+  const fields = ["phoneNumber", "phoneId", "otp", "emailAddress", "emailId", "walletAddress", "signature", "firstName", "acceptedTerms"];
+  const out = [["every trap", trapProxy({}, ALL)], ["revoked", revoked()], ["function proxy", trapProxy(function () {}, ALL)]];
+  for (const trap of ["get", "ownKeys", "getOwnPropertyDescriptor", "has"]) {
+    out.push([trap + " trap", trapProxy({ phoneNumber: "+12025550143", emailAddress: "a@example.com", walletAddress: "0x" + "1".repeat(40) }, [trap])]);
+  }
+  for (const key of fields) {
+    out.push([key + " getter", throwingGetter({}, key)]);
+    out.push([key + " proxy", { [key]: trapProxy({}, ALL) }]);
+    out.push([key + " toString throws", { [key]: throwingString() }]);
+    out.push([key + " inherited getter", Object.create(throwingGetter({}, key))]);
+  }
+  out.push(["nested huge array", { phoneNumber: new Proxy([], { get(t, k) { if (k === "length") return 4294967295; return Reflect.get(t, k); } }) }]);
+  return out;
+}
+// Values `isRatioAuthError` must answer `false` for without throwing.
+export function hostileErrors() {
+  const error = Object.assign(new Error("x"), { name: "RatioAuthError", kind: "config" });
+  return [trapProxy({}, ALL), revoked(), trapProxy(error, ["getPrototypeOf"]), trapProxy(error, ["get"]), throwingGetter(new Error("x"), "name"), trapProxy(function () {}, ALL)];
+}
 export function uncaughtCount(installed) { return installed.uncaught.count; }
 export function uninstallHostile(installed) { installed.uninstall(); }
 "#)]
@@ -245,6 +267,10 @@ extern "C" {
     fn hostile_sign_in_options(run: &JsValue) -> Array;
     #[wasm_bindgen(js_name = installHostileWallets)]
     fn install_hostile_wallets() -> JsValue;
+    #[wasm_bindgen(js_name = hostileRequests)]
+    fn hostile_requests() -> Array;
+    #[wasm_bindgen(js_name = hostileErrors)]
+    fn hostile_errors() -> Array;
     #[wasm_bindgen(js_name = uncaughtCount)]
     fn uncaught_count(installed: &JsValue) -> u32;
     #[wasm_bindgen(js_name = uninstallHostile)]
@@ -535,4 +561,60 @@ async fn hostile_announcements_are_skipped() {
     uninstall_hostile(&again);
     assert_eq!(found.len(), 1);
     still_works(&auth(), "after hostile announcements").await;
+}
+
+#[wasm_bindgen_test]
+async fn hostile_api_requests_give_config_errors() {
+    let auth = auth();
+    let api = auth.api();
+    for case in hostile_requests().iter() {
+        let case: Array = case.unchecked_into();
+        let label = case.get(0).as_string().unwrap();
+        let request = case.get(1);
+        let calls: [(&str, Promise); 7] = [
+            ("smsSend", api.sms_send(request.clone(), None)),
+            (
+                "smsAuthenticate",
+                api.sms_authenticate(request.clone(), None),
+            ),
+            ("emailSend", api.email_send(request.clone(), None)),
+            (
+                "emailAuthenticate",
+                api.email_authenticate(request.clone(), None),
+            ),
+            (
+                "createUser",
+                api.create_user(request.clone(), "jwt".to_owned()),
+            ),
+            ("walletStart", api.wallet_start(request.clone())),
+            (
+                "walletAuthenticate",
+                api.wallet_authenticate(request.clone(), None),
+            ),
+        ];
+        for (name, promise) in calls {
+            let label = format!("api.{name} with {label}");
+            let result = settled(promise, &label).await;
+            // A `has` trap alone is harmless: the request may be sent; it must still settle
+            // with a result or a typed error.
+            match result {
+                Err(error) if label.ends_with("has trap") => assert_eq!(
+                    prop(&error, "name").as_string().as_deref(),
+                    Some("RatioAuthError"),
+                    "{label}"
+                ),
+                Ok(_) if label.ends_with("has trap") => {}
+                result => check_outcome(&label, result, "config"),
+            }
+        }
+    }
+    still_works(&auth, "after hostile api requests").await;
+}
+
+#[wasm_bindgen_test]
+async fn is_ratio_auth_error_answers_false_for_hostile_values() {
+    for (index, value) in hostile_errors().iter().enumerate() {
+        assert!(!is_ratio_auth_error(value), "value {index}");
+    }
+    still_works(&auth(), "after isRatioAuthError").await;
 }
