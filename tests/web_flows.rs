@@ -16,6 +16,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "support/web_leaks.rs"]
+mod leaks;
+use leaks::{CLIENT_SECRET, Leaks, seen_texts, watch_start};
+
 #[wasm_bindgen(inline_js = r#"
 export function parse(json) { return JSON.parse(json); }
 export function stringify(value) { return JSON.stringify(value); }
@@ -128,76 +132,6 @@ export function makeSignIn(provider, setupJson) {
 }
 export function options(run) { return run.options; }
 
-// Watches a flow for leaks: every console line, and every JWT and code the page receives
-// (response bodies and headers of every fetch, the SDK's and the outbox's alike).
-const JWT_PATTERN = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
-const BODY_CAP = 1 << 20;
-// Everything in `value` as text: own properties (enumerable or not, so `message`, `stack` and
-// `cause` too), nested objects a few levels deep; never throws.
-export function dump(value, depth = 4) {
-  try {
-    if (value === null || value === undefined) return String(value);
-    if (typeof value !== "object" && typeof value !== "function") return String(value);
-    if (depth === 0) return "…";
-    const parts = [];
-    for (const key of Object.getOwnPropertyNames(value)) {
-      let item;
-      try { item = value[key]; } catch (_) { item = "(getter threw)"; }
-      parts.push(key + "=" + dump(item, depth - 1));
-    }
-    return "{" + parts.join(", ") + "}";
-  } catch (_) {
-    return "(unreadable)";
-  }
-}
-export function watchStart() {
-  const watch = { console: [], jwts: new Set(), otps: new Set(), reads: [], saved: {}, fetch: window.fetch };
-  for (const name of ["log", "info", "warn", "error", "debug", "trace"]) {
-    const original = console[name];
-    watch.saved[name] = original;
-    console[name] = function (...args) {
-      watch.console.push(name + ": " + args.map((arg) => dump(arg)).join(" "));
-      return original.apply(this, args);
-    };
-  }
-  const readBody = async (response) => {
-    for (const [, value] of response.headers) for (const jwt of value.match(JWT_PATTERN) || []) watch.jwts.add(jwt);
-    if (!response.body) return;
-    const reader = response.body.getReader();
-    const chunks = [];
-    let size = 0;
-    try {
-      while (size < BODY_CAP) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        size += value.length;
-      }
-    } finally {
-      reader.cancel().catch(() => {});
-    }
-    const text = new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
-    for (const jwt of text.match(JWT_PATTERN) || []) watch.jwts.add(jwt);
-    try {
-      const json = JSON.parse(text);
-      for (const sent of Array.isArray(json) ? json : []) if (sent && typeof sent.otp === "string") watch.otps.add(sent.otp);
-    } catch (_) {}
-  };
-  window.fetch = function (...args) {
-    return watch.fetch.apply(this, args).then((response) => {
-      watch.reads.push(readBody(response.clone()).catch(() => {}));
-      return response;
-    });
-  };
-  return watch;
-}
-// Restores the console and fetch; resolves to what was seen, as JSON.
-export async function watchStop(watch, error) {
-  Object.assign(console, watch.saved);
-  window.fetch = watch.fetch;
-  await Promise.allSettled(watch.reads);
-  return JSON.stringify({ console: watch.console, jwts: [...watch.jwts], otps: [...watch.otps], error: error === undefined ? "" : dump(error) });
-}
 export function runJson(run) { return JSON.stringify({ prompts: run.prompts, events: run.events, codes: run.codes, typed: run.typed }); }
 "#)]
 extern "C" {
@@ -222,10 +156,6 @@ extern "C" {
     fn options(run: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = runJson)]
     fn run_json(run: &JsValue) -> String;
-    #[wasm_bindgen(js_name = watchStart)]
-    fn watch_start() -> JsValue;
-    #[wasm_bindgen(js_name = watchStop)]
-    fn watch_stop(watch: &JsValue, error: &JsValue) -> js_sys::Promise;
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     fn console_warn(text: &str);
 }
@@ -431,76 +361,12 @@ impl Run {
     }
 }
 
-/// Awaits `promise` (started after `watch`), then what the watch saw: console lines, JWTs and
-/// codes received, and the error (all of it) as text.
+/// [`leaks::watched`], with the result as JSON.
 async fn watched(watch: JsValue, promise: js_sys::Promise) -> (Result<Value, JsValue>, Value) {
-    let outcome = JsFuture::from(promise).await;
-    let error = outcome
-        .as_ref()
-        .err()
-        .cloned()
-        .unwrap_or(JsValue::UNDEFINED);
-    let seen = JsFuture::from(watch_stop(&watch, &error)).await.unwrap();
-    let seen: Value = serde_json::from_str(&seen.as_string().unwrap()).unwrap();
+    let (outcome, seen) = leaks::watched(watch, promise).await;
     let outcome = outcome.map(|result| serde_json::from_str(&stringify(&result)).unwrap());
     (outcome, seen)
 }
-
-/// The texts a watch saw: the error and the console lines.
-fn seen_texts(seen: &Value) -> Vec<(&'static str, String)> {
-    let mut texts = vec![("the error", seen["error"].to_string())];
-    let console = seen["console"].as_array().unwrap();
-    texts.extend(
-        console
-            .iter()
-            .map(|line| ("a console line", line.to_string())),
-    );
-    texts
-}
-
-/// What must never leak out of a flow: every JWT and code the page received, the codes typed,
-/// and the client secret.
-struct Leaks {
-    jwts: Vec<String>,
-    otps: Vec<String>,
-}
-
-impl Leaks {
-    fn from_seen(seen: &Value) -> Leaks {
-        let strings = |key: &str| -> Vec<String> {
-            seen[key]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|item| item.as_str().unwrap().to_owned())
-                .collect()
-        };
-        Leaks {
-            jwts: strings("jwts"),
-            otps: strings("otps"),
-        }
-    }
-
-    /// JWTs and the secret anywhere in a text; codes as whole runs of digits (a code inside a
-    /// timestamp is not a leak).
-    fn check(&self, texts: &[(&str, String)]) -> Result<(), String> {
-        for (what, text) in texts {
-            if text.contains(CLIENT_SECRET) {
-                return Err(format!("{what} holds the client secret: {text}"));
-            }
-            if let Some(jwt) = self.jwts.iter().find(|jwt| text.contains(jwt.as_str())) {
-                return Err(format!("{what} holds a JWT ({jwt}): {text}"));
-            }
-            let mut runs = text.split(|c: char| !c.is_ascii_digit());
-            if let Some(code) = runs.find(|run| self.otps.iter().any(|otp| otp == run)) {
-                return Err(format!("{what} holds a code ({code}): {text}"));
-            }
-        }
-        Ok(())
-    }
-}
-
-const CLIENT_SECRET: &str = "sandbox-secret";
 
 fn prop(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)

@@ -20,6 +20,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "support/web_leaks.rs"]
+mod leaks;
+use leaks::{CLIENT_SECRET, Leaks, seen_texts, watch_start};
+
 #[wasm_bindgen(inline_js = r#"
 export function parse(json) { return JSON.parse(json); }
 const boom = (what) => { throw new Error("hostile " + what); };
@@ -125,7 +129,7 @@ function hostileAnswer(mode, answer) {
 export function makeFlow(base, accounts, sign, phone, hostileJson) {
   const hostile = JSON.parse(hostileJson);
   const listeners = [];
-  const run = { events: [], emitThrew: false };
+  const run = { events: [], codes: [], emitThrew: false };
   const provider = {
     request(args) {
       switch (args.method) {
@@ -158,7 +162,9 @@ export function makeFlow(base, accounts, sign, phone, hostileJson) {
         catch (_) { run.emitThrew = true; }
       }
       if (hostile.otp) return hostileAnswer(hostile.otp, "");
-      return codeFor(phone);
+      const code = await codeFor(phone);
+      run.codes.push(code);
+      return code;
     },
   };
   run.options = { provider, prompts, onEvent(event) { run.events.push(event); } };
@@ -166,6 +172,8 @@ export function makeFlow(base, accounts, sign, phone, hostileJson) {
 }
 export function options(run) { return run.options; }
 export function emitThrew(run) { return run.emitThrew; }
+export function codesTyped(run) { return run.codes.slice(); }
+export function eventsJson(run) { return JSON.stringify(run.events); }
 
 // signIn options made hostile, from the good ones of `run`: [label, options, expected kind].
 export function hostileSignInOptions(run) {
@@ -263,6 +271,10 @@ extern "C" {
     fn options(run: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = emitThrew)]
     fn emit_threw(run: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = codesTyped)]
+    fn codes_typed(run: &JsValue) -> Vec<String>;
+    #[wasm_bindgen(js_name = eventsJson)]
+    fn events_json(run: &JsValue) -> String;
     #[wasm_bindgen(js_name = hostileSignInOptions)]
     fn hostile_sign_in_options(run: &JsValue) -> Array;
     #[wasm_bindgen(js_name = installHostileWallets)]
@@ -294,7 +306,7 @@ fn auth() -> RatioAuth {
     let options = json!({
         "baseUrl": sandbox_url(),
         "clientId": "sandbox",
-        "clientSecret": "sandbox-secret",
+        "clientSecret": CLIENT_SECRET,
         "timeoutMs": 5000,
     });
     match RatioAuth::new(parse(&options.to_string())) {
@@ -350,19 +362,37 @@ impl TestFlow {
         }
     }
 
+    /// Like every flow test's: the events, the error and the console must hold no JWT, code or
+    /// client secret.
     async fn sign_in(&self, auth: &RatioAuth, label: &str) -> Result<JsValue, JsValue> {
-        settled(auth.sign_in(options(&self.run)), label).await
+        let watch = watch_start();
+        let promise = auth.sign_in(options(&self.run));
+        assert_settles(&promise, label).await;
+        let (outcome, seen) = leaks::watched(watch, promise).await;
+        let mut secrets = Leaks::from_seen(&seen);
+        secrets.otps.extend(codes_typed(&self.run));
+        let mut texts = seen_texts(&seen);
+        texts.push(("an event", events_json(&self.run)));
+        if let Err(leak) = secrets.check(&texts) {
+            panic!("{label}: {leak}");
+        }
+        outcome
     }
 }
 
-/// Awaits `promise`, failing the test (instead of hanging the run) if it does not settle.
-async fn settled(promise: Promise, label: &str) -> Result<JsValue, JsValue> {
-    let state = JsFuture::from(settles(&promise, 20_000)).await;
+/// Fails the test (instead of hanging the run) if `promise` does not settle.
+async fn assert_settles(promise: &Promise, label: &str) {
+    let state = JsFuture::from(settles(promise, 20_000)).await;
     assert_eq!(
         state.ok().and_then(|state| state.as_string()).as_deref(),
         Some("settled"),
         "{label}: the promise never settled"
     );
+}
+
+/// Awaits `promise` once it has settled.
+async fn settled(promise: Promise, label: &str) -> Result<JsValue, JsValue> {
+    assert_settles(&promise, label).await;
     JsFuture::from(promise).await
 }
 
@@ -387,7 +417,7 @@ fn check_outcome(label: &str, result: Result<JsValue, JsValue>, expected: &str) 
             );
             let message = prop(&error, "message").as_string().unwrap_or_default();
             assert!(
-                !message.contains("sandbox-secret"),
+                !message.contains(CLIENT_SECRET),
                 "{label}: the secret in {message:?}"
             );
         }
