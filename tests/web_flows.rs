@@ -863,16 +863,17 @@ async fn low_level_api_calls() {
     let challenge = start["challenge"].as_str().unwrap();
     let signature = eip191::sign_personal(&key, challenge.as_bytes());
     let request = json!({"walletAddress": address.to_checksum(), "signature": signature});
-    let signed_in = api_call(api.wallet_authenticate(parse(&request.to_string()), None))
-        .await
-        .unwrap();
+    let signed_in =
+        api_call(api.wallet_authenticate(parse(&request.to_string()), JsValue::UNDEFINED))
+            .await
+            .unwrap();
     let wallet_jwt = signed_in["sessionJwt"].as_str().unwrap().to_owned();
     assert!(signed_in.get("userMask").is_none(), "a new user");
 
     let phone = random_phone();
     let sent = api_call(api.sms_send(
         parse(&json!({"phoneNumber": phone}).to_string()),
-        Some(wallet_jwt.clone()),
+        wallet_jwt.as_str().into(),
     ))
     .await
     .unwrap();
@@ -880,7 +881,7 @@ async fn low_level_api_calls() {
 
     let wrong = json!({"phoneId": phone_id, "otp": "000000"});
     let error = expect_error(
-        api_call(api.sms_authenticate(parse(&wrong.to_string()), Some(wallet_jwt.clone()))).await,
+        api_call(api.sms_authenticate(parse(&wrong.to_string()), wallet_jwt.as_str().into())).await,
         "invalidOtp",
     );
     assert_eq!(prop(&error, "status").as_f64(), Some(401.0));
@@ -893,9 +894,10 @@ async fn low_level_api_calls() {
         sandbox_get(&format!("/sandbox/outbox?to={}", phone.replace('+', "%2B"))).await;
     let code = outbox[0]["otp"].as_str().unwrap();
     let right = json!({"phoneId": phone_id, "otp": code});
-    let two_factor = api_call(api.sms_authenticate(parse(&right.to_string()), Some(wallet_jwt)))
-        .await
-        .unwrap();
+    let two_factor =
+        api_call(api.sms_authenticate(parse(&right.to_string()), wallet_jwt.as_str().into()))
+            .await
+            .unwrap();
     assert_eq!(
         two_factor["sessionJwt"]
             .as_str()
@@ -1246,7 +1248,7 @@ async fn the_leak_check_sees_console_lines_errors_and_received_jwts() {
     let watch = watch_start();
     let call = auth
         .api()
-        .wallet_authenticate(parse(&request.to_string()), None);
+        .wallet_authenticate(parse(&request.to_string()), JsValue::UNDEFINED);
     let rejected = js_sys::Promise::reject(&js_sys::Error::new("plain"));
     let (signed_in, _) = watched(watch, call).await;
     let jwt = signed_in.unwrap()["sessionJwt"]

@@ -247,6 +247,8 @@ export function hostileRequests() {
   out.push(["nested huge array", { phoneNumber: new Proxy([], { get(t, k) { if (k === "length") return 4294967295; return Reflect.get(t, k); } }) }]);
   return out;
 }
+// Arguments where a string or number is expected: [throwing toString, Proxy, revoked, Symbol].
+export function hostileArguments() { return [throwingString(), trapProxy({}, ALL), revoked(), Symbol("x"), trapProxy(function () {}, ALL)]; }
 // Values `isRatioAuthError` must answer `false` for without throwing.
 export function hostileErrors() {
   const error = Object.assign(new Error("x"), { name: "RatioAuthError", kind: "config" });
@@ -281,6 +283,8 @@ extern "C" {
     fn install_hostile_wallets() -> JsValue;
     #[wasm_bindgen(js_name = hostileRequests)]
     fn hostile_requests() -> Array;
+    #[wasm_bindgen(js_name = hostileArguments)]
+    fn hostile_arguments() -> Array;
     #[wasm_bindgen(js_name = hostileErrors)]
     fn hostile_errors() -> Array;
     #[wasm_bindgen(js_name = uncaughtCount)]
@@ -602,24 +606,24 @@ async fn hostile_api_requests_give_config_errors() {
         let label = case.get(0).as_string().unwrap();
         let request = case.get(1);
         let calls: [(&str, Promise); 7] = [
-            ("smsSend", api.sms_send(request.clone(), None)),
+            ("smsSend", api.sms_send(request.clone(), JsValue::UNDEFINED)),
             (
                 "smsAuthenticate",
-                api.sms_authenticate(request.clone(), None),
+                api.sms_authenticate(request.clone(), JsValue::UNDEFINED),
             ),
-            ("emailSend", api.email_send(request.clone(), None)),
+            (
+                "emailSend",
+                api.email_send(request.clone(), JsValue::UNDEFINED),
+            ),
             (
                 "emailAuthenticate",
-                api.email_authenticate(request.clone(), None),
+                api.email_authenticate(request.clone(), JsValue::UNDEFINED),
             ),
-            (
-                "createUser",
-                api.create_user(request.clone(), "jwt".to_owned()),
-            ),
+            ("createUser", api.create_user(request.clone(), "jwt".into())),
             ("walletStart", api.wallet_start(request.clone())),
             (
                 "walletAuthenticate",
-                api.wallet_authenticate(request.clone(), None),
+                api.wallet_authenticate(request.clone(), JsValue::UNDEFINED),
             ),
         ];
         for (name, promise) in calls {
@@ -647,4 +651,33 @@ async fn is_ratio_auth_error_answers_false_for_hostile_values() {
         assert!(!is_ratio_auth_error(value), "value {index}");
     }
     still_works(&auth(), "after isRatioAuthError").await;
+}
+
+#[wasm_bindgen_test]
+async fn hostile_jwt_and_id_arguments_reject_with_config_errors() {
+    let auth = auth();
+    let api = auth.api();
+    let phone = parse(&json!({"phoneNumber": random_phone()}).to_string());
+    let wallet = parse(&json!({"walletAddress": format!("0x{}", "1".repeat(40))}).to_string());
+    for (index, value) in hostile_arguments().iter().enumerate() {
+        let calls: [(&str, Promise); 4] = [
+            ("smsSend", api.sms_send(phone.clone(), value.clone())),
+            (
+                "walletAddToUser",
+                api.wallet_add_to_user(wallet.clone(), value.clone()),
+            ),
+            ("getUser", api.get_user(value.clone(), "jwt".into())),
+            ("getUser", api.get_user("user-1".into(), value.clone())),
+        ];
+        for (name, promise) in calls {
+            let label = format!("api.{name} with hostile argument {index}");
+            check_outcome(&label, settled(promise, &label).await, "config");
+        }
+        let label = format!("discoverWallets with hostile argument {index}");
+        let promise = wasm_bindgen_futures::future_to_promise(
+            ratio_auth::web::discover::discover_wallets_js(value.clone()),
+        );
+        check_outcome(&label, settled(promise, &label).await, "config");
+    }
+    still_works(&auth, "after hostile arguments").await;
 }
