@@ -156,6 +156,10 @@ extern "C" {
     fn options(run: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = runJson)]
     fn run_json(run: &JsValue) -> String;
+}
+
+#[wasm_bindgen]
+extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     fn console_warn(text: &str);
 }
