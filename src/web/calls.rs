@@ -84,7 +84,7 @@ impl RatioApi {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RatioApiWalletAuthenticateRequest")]
         request: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "walletAuthenticate",
@@ -121,7 +121,7 @@ impl RatioApi {
     pub fn sms_send(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ phoneNumber: string }")] request: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "smsSend",
@@ -135,7 +135,7 @@ impl RatioApi {
     pub fn sms_authenticate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ phoneId: string, otp: string }")] request: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "smsAuthenticate",
@@ -155,7 +155,7 @@ impl RatioApi {
     pub fn email_send(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ emailAddress: string }")] request: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "emailSend",
@@ -169,7 +169,7 @@ impl RatioApi {
     pub fn email_authenticate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ emailId: string, otp: string }")] request: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "emailAuthenticate",

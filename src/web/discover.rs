@@ -115,7 +115,7 @@ pub async fn discover_wallets(timeout_ms: u32) -> Vec<DiscoveredWallet> {
 pub async fn discover_wallets_js(
     // Any JS value, checked here: a number parameter would make the glue convert it, and a
     // throwing `valueOf` would then throw out of the call instead of rejecting its promise.
-    #[wasm_bindgen(js_name = timeoutMs, unchecked_optional_param_type = "number")]
+    #[wasm_bindgen(js_name = timeoutMs, unchecked_optional_param_type = "number | null")]
     timeout_ms: JsValue,
 ) -> Result<JsValue, JsValue> {
     let absent = timeout_ms.is_undefined() || timeout_ms.is_null();
