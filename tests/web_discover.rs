@@ -83,7 +83,7 @@ async fn collects_dedupes_and_validates_announcements() {
 #[wasm_bindgen_test]
 async fn the_js_export_returns_eip6963_provider_details() {
     let installed = install_wallets();
-    let result = discover_wallets_js(Some(100.0)).await.unwrap();
+    let result = discover_wallets_js(JsValue::from(100.0)).await.unwrap();
     uninstall(&installed);
     let wallets: Array = result.dyn_into().unwrap();
     assert_eq!(wallets.length(), 2);
@@ -105,7 +105,7 @@ async fn the_js_export_returns_eip6963_provider_details() {
 #[wasm_bindgen_test]
 async fn default_timeout_and_no_wallets() {
     let started = now_ms();
-    let result = discover_wallets_js(None).await.unwrap();
+    let result = discover_wallets_js(JsValue::UNDEFINED).await.unwrap();
     let elapsed = now_ms() - started;
     assert_eq!(result.dyn_into::<Array>().unwrap().length(), 0);
     assert!(
@@ -117,7 +117,7 @@ async fn default_timeout_and_no_wallets() {
 #[wasm_bindgen_test]
 async fn a_bad_timeout_is_a_config_error() {
     for bad in [-1.0, f64::NAN, f64::INFINITY, 60_000.0] {
-        let error = discover_wallets_js(Some(bad)).await.unwrap_err();
+        let error = discover_wallets_js(JsValue::from(bad)).await.unwrap_err();
         assert!(is_ratio_auth_error(error.clone()));
         assert_eq!(get(&error, "kind"), "config");
     }

@@ -16,6 +16,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "support/web_leaks.rs"]
+mod leaks;
+use leaks::{CLIENT_SECRET, Leaks, seen_texts, watch_start};
+
 #[wasm_bindgen(inline_js = r#"
 export function parse(json) { return JSON.parse(json); }
 export function stringify(value) { return JSON.stringify(value); }
@@ -77,7 +81,7 @@ export function makeProvider(accounts, sign, mode) {
 // wrongOtpFirst, otpNever, abortAfterMs, faultOnConfirm, accountsChangedOnOtp }.
 export function makeSignIn(provider, setupJson) {
   const setup = JSON.parse(setupJson);
-  const run = { prompts: [], events: [], codes: [], controller: new AbortController() };
+  const run = { prompts: [], events: [], codes: [], typed: [], controller: new AbortController() };
   const codeFor = async (to) => {
     for (let i = 0; i < 100; i++) {
       const response = await fetch(setup.base + "/sandbox/outbox?to=" + encodeURIComponent(to));
@@ -100,7 +104,7 @@ export function makeSignIn(provider, setupJson) {
         return new Promise(() => {});
       }
       const code = await codeFor(ctx.channel === "sms" ? setup.phone : setup.email);
-      if (setup.wrongOtpFirst && !wrongGiven) { wrongGiven = true; return code === "000000" ? "111111" : "000000"; }
+      if (setup.wrongOtpFirst && !wrongGiven) { wrongGiven = true; const wrong = code === "000000" ? "111111" : "000000"; run.typed.push(wrong); return wrong; }
       run.codes.push(code);
       return code;
     },
@@ -127,7 +131,8 @@ export function makeSignIn(provider, setupJson) {
   return run;
 }
 export function options(run) { return run.options; }
-export function runJson(run) { return JSON.stringify({ prompts: run.prompts, events: run.events, codes: run.codes }); }
+
+export function runJson(run) { return JSON.stringify({ prompts: run.prompts, events: run.events, codes: run.codes, typed: run.typed }); }
 "#)]
 extern "C" {
     fn parse(json: &str) -> JsValue;
@@ -153,6 +158,12 @@ extern "C" {
     fn run_json(run: &JsValue) -> String;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(text: &str);
+}
+
 fn sandbox_url() -> &'static str {
     match option_env!("RATIO_SANDBOX_URL") {
         Some(url) if !url.is_empty() => url.trim_end_matches('/'),
@@ -167,7 +178,7 @@ fn auth_with(extra: Value) -> RatioAuth {
     let mut options = json!({
         "baseUrl": sandbox_url(),
         "clientId": "sandbox",
-        "clientSecret": "sandbox-secret",
+        "clientSecret": CLIENT_SECRET,
         "retry": {"maxAttempts": 3, "baseDelayMs": 20, "maxDelayMs": 200, "maxTotalMs": 10000},
         "timeoutMs": 5000,
     });
@@ -308,9 +319,32 @@ impl Run {
         }
     }
 
+    /// Every flow goes through here: besides the outcome, it checks that no event, no part of
+    /// the error and no console line of the flow holds a JWT, a code or the client secret.
     async fn sign_in(&self, auth: &RatioAuth) -> Result<Value, JsValue> {
-        let result = JsFuture::from(auth.sign_in(options(&self.handle))).await?;
-        Ok(serde_json::from_str(&stringify(&result)).unwrap())
+        let watch = watch_start();
+        let (outcome, seen) = watched(watch, auth.sign_in(options(&self.handle))).await;
+        let record = self.record();
+        let mut secrets = Leaks::from_seen(&seen);
+        if let Ok(result) = &outcome {
+            let jwt = result["sessionJwt"].as_str().unwrap();
+            assert!(
+                secrets.jwts.iter().any(|seen| seen == jwt),
+                "the watch saw no response with the session JWT: it is not watching"
+            );
+        }
+        for code in ["codes", "typed"]
+            .iter()
+            .flat_map(|key| record[key].as_array().unwrap())
+        {
+            secrets.otps.push(code.as_str().unwrap().to_owned());
+        }
+        let mut texts = seen_texts(&seen);
+        texts.push(("an event", serde_json::to_string(&self.events()).unwrap()));
+        if let Err(leak) = secrets.check(&texts) {
+            panic!("{leak}");
+        }
+        outcome
     }
 
     fn record(&self) -> Value {
@@ -329,6 +363,13 @@ impl Run {
     fn prompts(&self) -> Vec<Value> {
         self.record()["prompts"].as_array().unwrap().clone()
     }
+}
+
+/// [`leaks::watched`], with the result as JSON.
+async fn watched(watch: JsValue, promise: js_sys::Promise) -> (Result<Value, JsValue>, Value) {
+    let (outcome, seen) = leaks::watched(watch, promise).await;
+    let outcome = outcome.map(|result| serde_json::from_str(&stringify(&result)).unwrap());
+    (outcome, seen)
 }
 
 fn prop(value: &JsValue, key: &str) -> JsValue {
@@ -803,9 +844,15 @@ async fn sign_in_options_are_checked() {
     expect_error(result, "config");
 }
 
+/// A low-level call; like a flow, its error and the console must hold no JWT, code or secret
+/// (its result holds the JWT on purpose).
 async fn api_call(promise: js_sys::Promise) -> Result<Value, JsValue> {
-    let value = JsFuture::from(promise).await?;
-    Ok(serde_json::from_str(&stringify(&value)).unwrap())
+    // The call's fetch starts in a later microtask, so the watch sees it.
+    let (outcome, seen) = watched(watch_start(), promise).await;
+    if let Err(leak) = Leaks::from_seen(&seen).check(&seen_texts(&seen)) {
+        panic!("{leak}");
+    }
+    outcome
 }
 
 #[wasm_bindgen_test]
@@ -820,16 +867,17 @@ async fn low_level_api_calls() {
     let challenge = start["challenge"].as_str().unwrap();
     let signature = eip191::sign_personal(&key, challenge.as_bytes());
     let request = json!({"walletAddress": address.to_checksum(), "signature": signature});
-    let signed_in = api_call(api.wallet_authenticate(parse(&request.to_string()), None))
-        .await
-        .unwrap();
+    let signed_in =
+        api_call(api.wallet_authenticate(parse(&request.to_string()), JsValue::UNDEFINED))
+            .await
+            .unwrap();
     let wallet_jwt = signed_in["sessionJwt"].as_str().unwrap().to_owned();
     assert!(signed_in.get("userMask").is_none(), "a new user");
 
     let phone = random_phone();
     let sent = api_call(api.sms_send(
         parse(&json!({"phoneNumber": phone}).to_string()),
-        Some(wallet_jwt.clone()),
+        wallet_jwt.as_str().into(),
     ))
     .await
     .unwrap();
@@ -837,7 +885,7 @@ async fn low_level_api_calls() {
 
     let wrong = json!({"phoneId": phone_id, "otp": "000000"});
     let error = expect_error(
-        api_call(api.sms_authenticate(parse(&wrong.to_string()), Some(wallet_jwt.clone()))).await,
+        api_call(api.sms_authenticate(parse(&wrong.to_string()), wallet_jwt.as_str().into())).await,
         "invalidOtp",
     );
     assert_eq!(prop(&error, "status").as_f64(), Some(401.0));
@@ -850,9 +898,10 @@ async fn low_level_api_calls() {
         sandbox_get(&format!("/sandbox/outbox?to={}", phone.replace('+', "%2B"))).await;
     let code = outbox[0]["otp"].as_str().unwrap();
     let right = json!({"phoneId": phone_id, "otp": code});
-    let two_factor = api_call(api.sms_authenticate(parse(&right.to_string()), Some(wallet_jwt)))
-        .await
-        .unwrap();
+    let two_factor =
+        api_call(api.sms_authenticate(parse(&right.to_string()), wallet_jwt.as_str().into()))
+            .await
+            .unwrap();
     assert_eq!(
         two_factor["sessionJwt"]
             .as_str()
@@ -1186,5 +1235,54 @@ async fn a_redirect_or_a_huge_body_ends_sign_in_with_bad_response() {
             .count();
         assert_eq!(starts, 1, "not retried: {fault}");
         assert_eq!(run.events().last().unwrap()["type"], "failed");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_leak_check_sees_console_lines_errors_and_received_jwts() {
+    let auth = auth();
+    let key = random_key();
+    let address = Address::from_verifying_key(key.verifying_key());
+    let wallet = parse(&json!({"walletAddress": address.to_checksum()}).to_string());
+    let watch = watch_start();
+    let (start, _) = watched(watch, auth.api().wallet_start(wallet)).await;
+    let challenge = start.unwrap()["challenge"].as_str().unwrap().to_owned();
+    let signature = eip191::sign_personal(&key, challenge.as_bytes());
+    let request = json!({"walletAddress": address.to_checksum(), "signature": signature});
+    let watch = watch_start();
+    let call = auth
+        .api()
+        .wallet_authenticate(parse(&request.to_string()), JsValue::UNDEFINED);
+    let rejected = js_sys::Promise::reject(&js_sys::Error::new("plain"));
+    let (signed_in, _) = watched(watch, call).await;
+    let jwt = signed_in.unwrap()["sessionJwt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A JWT in a console line, in an error's `cause` or in the secret are all caught; so is a
+    // code typed, but not the same digits inside a longer number.
+    let watch = watch_start();
+    console_warn(&format!("token {jwt}"));
+    let (_, seen) = watched(watch, rejected).await;
+    let leaks = Leaks::from_seen(&seen);
+    assert!(leaks.jwts.is_empty(), "no fetch while watching");
+    let with_jwt = Leaks {
+        jwts: vec![jwt.clone()],
+        otps: vec!["123456".to_owned()],
+    };
+    assert!(with_jwt.check(&seen_texts(&seen)).is_err(), "{seen}");
+    let error = js_sys::Error::new("outer");
+    error.set_cause(&js_sys::Error::new(&format!("inner {jwt}")));
+    let watch = watch_start();
+    let (_, seen) = watched(watch, js_sys::Promise::reject(&error)).await;
+    assert!(with_jwt.check(&seen_texts(&seen)).is_err(), "cause: {seen}");
+    for (text, leaks) in [
+        (format!("x {CLIENT_SECRET}"), true),
+        ("code 123456.".to_owned(), true),
+        ("at 1712345678901".to_owned(), false),
+    ] {
+        let result = with_jwt.check(&[("a console line", text.clone())]);
+        assert_eq!(result.is_err(), leaks, "{text}");
     }
 }

@@ -8,12 +8,51 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, AbortSignal};
 
 use super::errors::{ErrorKind, RatioAuthError};
+use super::js::try_property;
 use super::wallet::{AccountsWatch, Wallet, accounts_change_ends_flow};
 use crate::eip191::Address;
+
+/// `AbortSignal.prototype`'s own getter `name` applied to `value`. The caller's signal is read only
+/// this way: a `Proxy` of a signal passes `instanceof` but makes web-sys' plain `signal.aborted`
+/// throw ("Illegal invocation"), and own properties may shadow the real getters. The getter's
+/// brand check throws for anything that is not a real `AbortSignal`.
+fn intrinsic(value: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    let class = try_property(&js_sys::global(), "AbortSignal")?;
+    let prototype = try_property(&class, "prototype")?;
+    if !prototype.is_object() {
+        return Err(JsValue::UNDEFINED);
+    }
+    let descriptor = Reflect::get_own_property_descriptor::<JsValue>(
+        prototype.unchecked_ref(),
+        &JsValue::from_str(name),
+    )?;
+    let getter = try_property(&descriptor, "get")?
+        .dyn_into::<Function>()
+        .map_err(|_| JsValue::UNDEFINED)?;
+    getter.call0(value)
+}
+
+/// `value` as an `AbortSignal` when it really is one (not a `Proxy`, not a look-alike).
+pub fn caller_signal(value: &JsValue) -> Option<AbortSignal> {
+    intrinsic(value, "aborted").ok()?.as_bool()?;
+    Some(value.clone().unchecked_into())
+}
+
+fn signal_aborted(signal: &AbortSignal) -> bool {
+    intrinsic(signal, "aborted")
+        .ok()
+        .and_then(|aborted| aborted.as_bool())
+        .unwrap_or(false)
+}
+
+fn signal_reason(signal: &AbortSignal) -> JsValue {
+    intrinsic(signal, "reason").unwrap_or(JsValue::UNDEFINED)
+}
 
 /// Calls a callback once when `signal` aborts, unless dropped first.
 pub struct AbortListener {
@@ -24,7 +63,7 @@ pub struct AbortListener {
 impl AbortListener {
     /// If `signal` has already aborted, `on_abort` runs at once (an `abort` event would never come).
     pub fn new(signal: &AbortSignal, on_abort: impl FnOnce() + 'static) -> AbortListener {
-        if signal.aborted() {
+        if signal_aborted(signal) {
             on_abort();
             return AbortListener {
                 signal: signal.clone(),
@@ -88,7 +127,7 @@ impl FlowAbort {
                 abort_once(
                     &controller,
                     &cause,
-                    AbortCause::Caller(caller_signal.reason()),
+                    AbortCause::Caller(signal_reason(&caller_signal)),
                 );
             })
         });

@@ -17,11 +17,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
-use super::abort::FlowAbort;
+use super::abort::{FlowAbort, caller_signal};
 use super::config::Config;
 use super::errors::RatioAuthError;
 use super::http::{self, TransportError, fetch};
-use super::js::{function_property, property, set_property};
+use super::js::{function_property, own_keys, set_property, try_property};
 use super::prompts::{OtpAnswer, PromptError, Prompts, emit_event};
 use super::storage::SessionStore;
 use super::time::{now_ms, random_u64, sleep_until};
@@ -191,8 +191,12 @@ impl SignInOptions {
                 "signIn needs an options object: { provider, prompts, ... }",
             ));
         }
-        let keys = Object::keys(options.unchecked_ref::<Object>());
-        for key in keys.iter().filter_map(|key| key.as_string()) {
+        let keys = own_keys(options).map_err(|_| {
+            RatioAuthError::config(
+                "signIn: the options could not be read (listing their keys threw)",
+            )
+        })?;
+        for key in keys {
             if !SIGN_IN_KEYS.contains(&key.as_str()) {
                 return Err(RatioAuthError::config(format!(
                     "unknown signIn option {key:?}; known: {}",
@@ -200,14 +204,20 @@ impl SignInOptions {
                 )));
             }
         }
+        // A getter that throws is an error, not an absent option: a `signal` or `onEvent` the
+        // app meant to give must not be silently dropped.
+        let read = |key: &str| {
+            try_property(options, key)
+                .map_err(|_| RatioAuthError::config(format!("signIn: reading {key} threw")))
+        };
         let absent = |value: &JsValue| value.is_undefined() || value.is_null();
-        let account = property(options, "account");
+        let account = read("account")?;
         let account = match account.as_string() {
             Some(account) => Some(account),
             None if absent(&account) => None,
             None => return Err(RatioAuthError::config("signIn: account must be a string")),
         };
-        let first_factor = property(options, "firstFactor");
+        let first_factor = read("firstFactor")?;
         let first_factor = match first_factor.as_string().as_deref() {
             Some("wallet") => FirstFactor::Wallet,
             Some("sms") => FirstFactor::Sms,
@@ -219,33 +229,33 @@ impl SignInOptions {
                 ));
             }
         };
-        let on_event = property(options, "onEvent");
+        let on_event = read("onEvent")?;
         let on_event = match on_event.dyn_ref::<Function>() {
             Some(function) => Some(function.clone()),
             None if absent(&on_event) => None,
             None => return Err(RatioAuthError::config("signIn: onEvent must be a function")),
         };
-        let signal = property(options, "signal");
-        let signal = match signal.dyn_ref::<AbortSignal>() {
-            Some(signal) => Some(signal.clone()),
-            None if absent(&signal) => None,
-            None => {
-                return Err(RatioAuthError::config(
-                    "signIn: signal must be an AbortSignal",
-                ));
-            }
-        };
-        let provider = property(options, "provider");
+        let signal = read("signal")?;
+        let signal =
+            if absent(&signal) {
+                None
+            } else {
+                Some(caller_signal(&signal).ok_or_else(|| {
+                    RatioAuthError::config("signIn: signal must be an AbortSignal")
+                })?)
+            };
+        let provider = read("provider")?;
         if function_property(&provider, "request").is_none() {
             return Err(RatioAuthError::config(
                 "signIn: provider must be an EIP-1193 provider (an object with request())",
             ));
         }
+        let prompts = Prompts::from_js(&read("prompts")?)?;
         Ok(SignInOptions {
             provider,
             account,
             first_factor,
-            prompts: Prompts::from_js(&property(options, "prompts"))?,
+            prompts,
             on_event,
             signal,
         })

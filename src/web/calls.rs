@@ -16,7 +16,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::auth::{Shared, to_js};
 use super::errors::{ErrorKind, RatioAuthError, sanitize_external_text};
 use super::http::TransportError;
-use super::js::{set_property, string_property};
+use super::js::{plain_copy, set_property, string_property};
 use super::time::now_ms;
 use crate::api::{
     AddToUserRequest, ApiCall, ApiError, AuthResponse, CreateUserRequest, EmailAuthenticateRequest,
@@ -45,14 +45,15 @@ impl RatioApi {
         &self,
         name: &'static str,
         build: impl FnOnce() -> Result<C, RatioAuthError>,
-        jwt: Option<String>,
+        jwt: Jwt,
     ) -> Promise
     where
         C: ApiCall,
         C::Response: BodyToJs,
     {
-        let bearer = jwt.filter(|jwt| !jwt.trim().is_empty()).map(Secret::new);
-        let request = build().and_then(|call| {
+        let bearer = jwt.read(name);
+        let request = bearer.and_then(|bearer| build().map(|call| (call, bearer)));
+        let request = request.and_then(|(call, bearer)| {
             call.to_http(&self.shared.config.client(), bearer.as_ref())
                 .map_err(|_| {
                     RatioAuthError::config(format!("api.{name}: the request could not be encoded"))
@@ -73,7 +74,7 @@ impl RatioApi {
         self.run(
             "walletStart",
             move || wallet_address("walletStart", &request).map(WalletStartRequest::new),
-            None,
+            Jwt::Optional(JsValue::UNDEFINED),
         )
     }
 
@@ -83,7 +84,7 @@ impl RatioApi {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RatioApiWalletAuthenticateRequest")]
         request: JsValue,
-        jwt: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "walletAuthenticate",
@@ -97,7 +98,7 @@ impl RatioApi {
                 })?;
                 Ok(WalletAuthenticateRequest::new(address, signature))
             },
-            jwt,
+            Jwt::Optional(jwt),
         )
     }
 
@@ -106,12 +107,12 @@ impl RatioApi {
     pub fn wallet_add_to_user(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RatioApiWalletRequest")] request: JsValue,
-        jwt: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "walletAddToUser",
             move || wallet_address("walletAddToUser", &request).map(AddToUserRequest::new),
-            Some(jwt),
+            Jwt::Required(jwt),
         )
     }
 
@@ -120,12 +121,12 @@ impl RatioApi {
     pub fn sms_send(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ phoneNumber: string }")] request: JsValue,
-        jwt: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "smsSend",
             move || read::<SmsSendRequest>("smsSend", "{ phoneNumber: string }", request),
-            jwt,
+            Jwt::Optional(jwt),
         )
     }
 
@@ -134,7 +135,7 @@ impl RatioApi {
     pub fn sms_authenticate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ phoneId: string, otp: string }")] request: JsValue,
-        jwt: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "smsAuthenticate",
@@ -145,7 +146,7 @@ impl RatioApi {
                     request,
                 )
             },
-            jwt,
+            Jwt::Optional(jwt),
         )
     }
 
@@ -154,12 +155,12 @@ impl RatioApi {
     pub fn email_send(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ emailAddress: string }")] request: JsValue,
-        jwt: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "emailSend",
             move || read::<EmailSendRequest>("emailSend", "{ emailAddress: string }", request),
-            jwt,
+            Jwt::Optional(jwt),
         )
     }
 
@@ -168,7 +169,7 @@ impl RatioApi {
     pub fn email_authenticate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ emailId: string, otp: string }")] request: JsValue,
-        jwt: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "emailAuthenticate",
@@ -179,7 +180,7 @@ impl RatioApi {
                     request,
                 )
             },
-            jwt,
+            Jwt::Optional(jwt),
         )
     }
 
@@ -188,7 +189,7 @@ impl RatioApi {
     pub fn create_user(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RatioApiCreateUserRequest")] request: JsValue,
-        jwt: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "createUser",
@@ -199,7 +200,7 @@ impl RatioApi {
                     request,
                 )
             },
-            Some(jwt),
+            Jwt::Required(jwt),
         )
     }
 
@@ -207,19 +208,47 @@ impl RatioApi {
     #[wasm_bindgen(js_name = getUser, unchecked_return_type = "Promise<RatioApiUser>")]
     pub fn get_user(
         &self,
-        #[wasm_bindgen(js_name = userId)] user_id: String,
-        jwt: String,
+        #[wasm_bindgen(js_name = userId, unchecked_param_type = "string")] user_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] jwt: JsValue,
     ) -> Promise {
         self.run(
             "getUser",
-            move || {
-                if user_id.trim().is_empty() {
-                    return Err(bad_argument("getUser", "a non-empty userId"));
-                }
-                Ok(GetUserRequest { user_id })
+            move || match user_id.as_string() {
+                Some(user_id) if !user_id.trim().is_empty() => Ok(GetUserRequest { user_id }),
+                _ => Err(bad_argument("getUser", "a non-empty userId")),
             },
-            Some(jwt),
+            Jwt::Required(jwt),
         )
+    }
+}
+
+/// The session JWT argument of a call, taken as any JS value: a string parameter would make
+/// wasm-bindgen's glue convert it, and a `toString` or a Proxy trap that throws would then throw
+/// out of the call instead of rejecting its promise.
+enum Jwt {
+    Optional(JsValue),
+    Required(JsValue),
+}
+
+impl Jwt {
+    /// The bearer to send; an empty string sends none (Ratio answers 401, as for no JWT).
+    fn read(&self, name: &str) -> Result<Option<Secret>, RatioAuthError> {
+        let (value, required) = match self {
+            Jwt::Optional(value) => (value, false),
+            Jwt::Required(value) => (value, true),
+        };
+        match value.as_string() {
+            Some(jwt) => Ok((!jwt.trim().is_empty()).then(|| Secret::new(jwt))),
+            None if !required && (value.is_undefined() || value.is_null()) => Ok(None),
+            None => Err(bad_argument(
+                name,
+                if required {
+                    "the session jwt as a string"
+                } else {
+                    "the session jwt, when given, as a string"
+                },
+            )),
+        }
     }
 }
 
@@ -317,7 +346,10 @@ fn read<T: DeserializeOwned>(
     expected: &str,
     value: JsValue,
 ) -> Result<T, RatioAuthError> {
-    serde_wasm_bindgen::from_value(value).map_err(|_| bad_argument(name, expected))
+    // The app's object may be a Proxy or have throwing getters; serde-wasm-bindgen reads
+    // without catching, so it reads a plain copy.
+    let plain = plain_copy(&value, 4, 64).ok_or_else(|| bad_argument(name, expected))?;
+    serde_wasm_bindgen::from_value(plain).map_err(|_| bad_argument(name, expected))
 }
 
 /// A response body as the JS object the call resolves to.

@@ -18,11 +18,10 @@
 
 use std::fmt;
 
-use serde::Deserialize;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::errors::RatioAuthError;
-use super::js::{property, string_property};
+use super::js::{own_keys, try_property};
 use super::storage::StorageKind;
 use crate::api::{self, ClientContext};
 use crate::backoff::RetryPolicy;
@@ -45,8 +44,7 @@ pub const MAX_DELAY_RANGE_MS: (u64, u64) = (0, 600_000);
 pub const MAX_TOTAL_RANGE_MS: (u64, u64) = (0, 3_600_000);
 
 /// The options object as JS writes it.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 pub struct RatioAuthOptions {
     pub base_url: Option<String>,
     pub client_id: Option<String>,
@@ -61,8 +59,7 @@ pub struct RatioAuthOptions {
 }
 
 /// `retry` as JS writes it; numbers are checked to be integers in range.
-#[derive(Deserialize, Default, Debug, Clone, Copy)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default, Debug, Clone, Copy)]
 pub struct RetryOptions {
     pub max_attempts: Option<f64>,
     pub base_delay_ms: Option<f64>,
@@ -135,8 +132,17 @@ const OPTION_KEYS: &[&str] = &[
 const RETRY_KEYS: &[&str] = &["maxAttempts", "baseDelayMs", "maxDelayMs", "maxTotalMs"];
 
 fn refuse_unknown_keys(object: &JsValue, prefix: &str, known: &[&str]) -> Result<(), ConfigError> {
-    let keys = js_sys::Object::keys(object.unchecked_ref::<js_sys::Object>());
-    for key in keys.iter().filter_map(|key| key.as_string()) {
+    let keys = own_keys(object).map_err(|_| {
+        ConfigError(format!(
+            "the {} options could not be read (listing their keys threw)",
+            if prefix.is_empty() {
+                "RatioAuth"
+            } else {
+                "retry"
+            }
+        ))
+    })?;
+    for key in keys {
         if !known.contains(&key.as_str()) {
             return refuse(format!(
                 "unknown option {prefix}{key:?}; known: {}",
@@ -151,33 +157,119 @@ fn refuse<T>(message: impl Into<String>) -> Result<T, ConfigError> {
     Err(ConfigError(message.into()))
 }
 
+/// Reads option values one by one through catching calls, checking their JS types. Values are
+/// never echoed in messages: one may be a credential.
+struct OptionReader<'a> {
+    object: &'a JsValue,
+    prefix: &'static str,
+}
+
+impl OptionReader<'_> {
+    /// The value, `None` for `undefined` and `null` (as absent).
+    fn value(&self, key: &str) -> Result<Option<JsValue>, ConfigError> {
+        let value = try_property(self.object, key).map_err(|_| {
+            ConfigError(format!(
+                "invalid RatioAuth options: reading {}{key} threw",
+                self.prefix
+            ))
+        })?;
+        Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+    }
+
+    fn wrong_type<T>(&self, key: &str, expected: &str) -> Result<T, ConfigError> {
+        refuse(format!(
+            "invalid RatioAuth options: {}{key} must be {expected}",
+            self.prefix
+        ))
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
+        match self.value(key)? {
+            None => Ok(None),
+            Some(value) => match value.as_string() {
+                Some(text) => Ok(Some(text)),
+                None => self.wrong_type(key, "a string"),
+            },
+        }
+    }
+
+    fn secret(&self, key: &str) -> Result<Option<Secret>, ConfigError> {
+        Ok(self.string(key)?.map(Secret::from))
+    }
+
+    fn boolean(&self, key: &str) -> Result<Option<bool>, ConfigError> {
+        match self.value(key)? {
+            None => Ok(None),
+            Some(value) => match value.as_bool() {
+                Some(flag) => Ok(Some(flag)),
+                None => self.wrong_type(key, "a boolean"),
+            },
+        }
+    }
+
+    fn number(&self, key: &str) -> Result<Option<f64>, ConfigError> {
+        match self.value(key)? {
+            None => Ok(None),
+            Some(value) => match value.as_f64() {
+                Some(number) => Ok(Some(number)),
+                None => self.wrong_type(key, "a number"),
+            },
+        }
+    }
+}
+
+impl RatioAuthOptions {
+    /// Reads the JS options object; unknown keys are refused first.
+    fn from_js(options: &JsValue) -> Result<RatioAuthOptions, ConfigError> {
+        refuse_unknown_keys(options, "", OPTION_KEYS)?;
+        let read = OptionReader {
+            object: options,
+            prefix: "",
+        };
+        let retry = match read.value("retry")? {
+            None => None,
+            Some(retry) if retry.is_object() => Some(RetryOptions::from_js(&retry)?),
+            Some(_) => return read.wrong_type("retry", "an object"),
+        };
+        Ok(RatioAuthOptions {
+            base_url: read.string("baseUrl")?,
+            client_id: read.string("clientId")?,
+            client_secret: read.secret("clientSecret")?,
+            client_session_id: read.secret("clientSessionId")?,
+            dangerously_allow_client_secret_in_browser: read
+                .boolean("dangerouslyAllowClientSecretInBrowser")?,
+            dangerously_allow_insecure_http: read.boolean("dangerouslyAllowInsecureHttp")?,
+            device_fingerprint: read.string("deviceFingerprint")?,
+            retry,
+            timeout_ms: read.number("timeoutMs")?,
+            storage: read.string("storage")?,
+        })
+    }
+}
+
+impl RetryOptions {
+    fn from_js(retry: &JsValue) -> Result<RetryOptions, ConfigError> {
+        refuse_unknown_keys(retry, "retry.", RETRY_KEYS)?;
+        let read = OptionReader {
+            object: retry,
+            prefix: "retry.",
+        };
+        Ok(RetryOptions {
+            max_attempts: read.number("maxAttempts")?,
+            base_delay_ms: read.number("baseDelayMs")?,
+            max_delay_ms: read.number("maxDelayMs")?,
+            max_total_ms: read.number("maxTotalMs")?,
+        })
+    }
+}
+
 impl Config {
     /// Parses and checks the JS options object.
     pub fn from_js(options: &JsValue) -> Result<Config, ConfigError> {
         if !options.is_object() {
             return refuse("RatioAuth options must be an object with at least baseUrl");
         }
-        // serde-wasm-bindgen reads only the fields it knows, so `deny_unknown_fields` alone
-        // would not see a misspelt key: check the keys first.
-        refuse_unknown_keys(options, "", OPTION_KEYS)?;
-        let retry = property(options, "retry");
-        if retry.is_object() {
-            refuse_unknown_keys(&retry, "retry.", RETRY_KEYS)?;
-        }
-        let parsed: RatioAuthOptions =
-            serde_wasm_bindgen::from_value(options.clone()).map_err(|error| {
-                // serde quotes offending values; never let that be a credential.
-                let mut message = error.to_string();
-                for key in ["clientSecret", "clientSessionId", "deviceFingerprint"] {
-                    if let Some(value) =
-                        string_property(options, key).filter(|value| !value.is_empty())
-                    {
-                        message = message.replace(&value, "***");
-                    }
-                }
-                ConfigError(format!("invalid RatioAuth options: {message}"))
-            })?;
-        Config::validate(parsed)
+        Config::validate(RatioAuthOptions::from_js(options)?)
     }
 
     /// Checks parsed options (the rules of the [module docs](self)).

@@ -79,7 +79,9 @@ pub async fn discover_wallets(timeout_ms: u32) -> Vec<DiscoveredWallet> {
             let Some(event) = event.dyn_ref::<CustomEvent>() else {
                 return;
             };
-            let Some(wallet) = DiscoveredWallet::from_announcement(&event.detail()) else {
+            // Read through a catching call: a subclass or an own property may shadow `detail`.
+            let detail = property(event, "detail");
+            let Some(wallet) = DiscoveredWallet::from_announcement(&detail) else {
                 return;
             };
             let Ok(mut found) = found.try_borrow_mut() else {
@@ -111,14 +113,18 @@ pub async fn discover_wallets(timeout_ms: u32) -> Vec<DiscoveredWallet> {
 /// at most 10 000), deduplicated by `info.uuid`.
 #[wasm_bindgen(js_name = discoverWallets, unchecked_return_type = "EIP6963ProviderDetail[]")]
 pub async fn discover_wallets_js(
-    #[wasm_bindgen(js_name = timeoutMs)] timeout_ms: Option<f64>,
+    // Any JS value, checked here: a number parameter would make the glue convert it, and a
+    // throwing `valueOf` would then throw out of the call instead of rejecting its promise.
+    #[wasm_bindgen(js_name = timeoutMs, unchecked_optional_param_type = "number | null")]
+    timeout_ms: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let timeout_ms = match timeout_ms {
-        None => DEFAULT_DISCOVERY_MS,
+    let absent = timeout_ms.is_undefined() || timeout_ms.is_null();
+    let timeout_ms = match timeout_ms.as_f64() {
+        None if absent => DEFAULT_DISCOVERY_MS,
         Some(ms) if ms.is_finite() && (0.0..=f64::from(MAX_DISCOVERY_MS)).contains(&ms) => {
             ms as u32
         }
-        Some(_) => {
+        _ => {
             return Err(RatioAuthError::config(format!(
                 "discoverWallets(timeoutMs): timeoutMs must be a number from 0 to {MAX_DISCOVERY_MS}"
             ))

@@ -1,14 +1,125 @@
 //! Small, panic-free readers for untyped JS values.
+//!
+//! Every read of a value from the app or a wallet goes through here (or another catching call):
+//! a `Proxy` trap, a getter or a `then` that throws must become a typed error. An exception
+//! thrown *through* wasm frames skips Rust's unwinding, leaving borrows, in-flight flags and the
+//! futures executor's queue as they were mid-call: broken for the rest of the page.
 
-use js_sys::{Function, Reflect};
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen]
+extern "C" {
+    // js-sys declares these without `catch`, but a Proxy's traps (or a revoked Proxy) throw in them.
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys_catching(target: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array_catching(value: &JsValue) -> Result<bool, JsValue>;
+}
 
 /// `target[key]`, or `undefined` when `target` is not an object or a getter throws.
 pub(crate) fn property(target: &JsValue, key: &str) -> JsValue {
+    try_property(target, key).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target[key]` (inherited too), `undefined` when `target` is not an object, or what the read threw.
+pub(crate) fn try_property(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    try_get(target, &JsValue::from_str(key))
+}
+
+fn try_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
     if !target.is_object() && !target.is_function() {
-        return JsValue::UNDEFINED;
+        return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(target, key)
+}
+
+/// `Object.keys(target)`, or what its traps threw. The result is a fresh array of strings.
+pub(crate) fn own_keys(target: &JsValue) -> Result<Vec<String>, JsValue> {
+    let keys = object_keys_catching(target)?;
+    Ok(keys.iter().filter_map(|key| key.as_string()).collect())
+}
+
+/// Why [`array_items`] refused a value.
+#[derive(Debug)]
+pub(crate) enum ArrayError {
+    NotAnArray,
+    /// More than the caller's bound (a `Proxy` can claim a length of 2^32 - 1).
+    TooLong,
+    /// A trap or getter threw.
+    Threw,
+}
+
+/// The items of a JS array (or a `Proxy` of one), read one by one through catching calls.
+pub(crate) fn array_items(value: &JsValue, max_len: u32) -> Result<Vec<JsValue>, ArrayError> {
+    if !is_array_catching(value).map_err(|_| ArrayError::Threw)? {
+        return Err(ArrayError::NotAnArray);
+    }
+    let length = try_property(value, "length").map_err(|_| ArrayError::Threw)?;
+    let length = match length.as_f64() {
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(max_len)).contains(&n) => n as u32,
+        Some(_) => return Err(ArrayError::TooLong),
+        None => return Err(ArrayError::NotAnArray),
+    };
+    (0..length)
+        .map(|index| try_get(value, &JsValue::from(index)).map_err(|_| ArrayError::Threw))
+        .collect()
+}
+
+/// A copy of `value` made of plain data only, read the way `JSON.stringify` reads it (own
+/// enumerable string keys, array items) through catching calls, `depth` levels deep. Whatever
+/// reads it next (serde-wasm-bindgen reads with plain getters and `in`) then meets no trap and no
+/// getter. Symbols, functions, bigints and what lies too deep become one marker symbol, which
+/// no field accepts. `None` when a read threw or an array is longer than `max_len`.
+pub(crate) fn plain_copy(value: &JsValue, depth: u8, max_len: u32) -> Option<JsValue> {
+    if value.is_string()
+        || value.as_f64().is_some()
+        || value.as_bool().is_some()
+        || value.is_null()
+        || value.is_undefined()
+    {
+        return Some(value.clone());
+    }
+    if depth == 0 || !value.is_object() {
+        return Some(js_sys::Symbol::for_("ratio-auth:unsupported").into());
+    }
+    match array_items(value, max_len) {
+        Ok(items) => {
+            let copy = Array::new();
+            for item in &items {
+                copy.push(&plain_copy(item, depth - 1, max_len)?);
+            }
+            return Some(copy.into());
+        }
+        Err(ArrayError::NotAnArray) => {}
+        Err(ArrayError::TooLong | ArrayError::Threw) => return None,
+    }
+    let copy = js_sys::Object::new();
+    for key in own_keys(value).ok()? {
+        // Setting `__proto__` would change the copy's prototype instead of adding a field.
+        if key == "__proto__" {
+            continue;
+        }
+        let item = try_property(value, &key).ok()?;
+        Reflect::set(
+            &copy,
+            &JsValue::from_str(&key),
+            &plain_copy(&item, depth - 1, max_len)?,
+        )
+        .ok()?;
+    }
+    Some(copy.into())
+}
+
+/// A fresh promise that follows `value` (a promise, any thenable, or a plain value).
+/// `Promise.resolve` is not enough: for a real promise it reads `constructor` and returns the
+/// same object, whose own `then` the caller's `await` would then call; both may throw. Here the
+/// promise's resolve function reads `then`, and a throw there rejects instead.
+pub(crate) fn follow(value: &JsValue) -> Promise {
+    Promise::new(&mut |resolve, _reject| {
+        let _ = resolve.call1(&JsValue::UNDEFINED, value);
+    })
 }
 
 pub(crate) fn string_property(target: &JsValue, key: &str) -> Option<String> {

@@ -5,13 +5,13 @@
 //! What a prompt throws or rejects with is the app cancelling: it ends the flow as `aborted`,
 //! with the app's value kept as `cause`.
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::errors::{ErrorKind, RatioAuthError};
-use super::js::{function_property, property};
+use super::js::{follow, property, try_property};
 use super::time::{Interrupted, race};
 
 /// The prompts every `signIn` needs; `confirmLink` is optional (default: yes).
@@ -61,6 +61,9 @@ impl From<PromptError> for RatioAuthError {
 #[derive(Clone, Debug)]
 pub struct Prompts {
     object: JsValue,
+    /// Read once, when `signIn` starts: a getter read again at each prompt could answer
+    /// differently, or throw, and a missing `confirmLink` means "yes".
+    functions: Vec<(&'static str, Function)>,
 }
 
 impl Prompts {
@@ -70,22 +73,39 @@ impl Prompts {
                 "signIn needs prompts: { phoneNumber, email, otp }",
             ));
         }
+        let read = |name: &str| {
+            try_property(prompts, name)
+                .map_err(|_| RatioAuthError::config(format!("prompts: reading {name} threw")))
+        };
+        let mut functions = Vec::new();
         for name in REQUIRED_PROMPTS {
-            if function_property(prompts, name).is_none() {
+            let Ok(function) = read(name)?.dyn_into::<Function>() else {
                 return Err(RatioAuthError::config(format!(
                     "prompts.{name} must be a function"
                 )));
-            }
+            };
+            functions.push((name, function));
         }
-        let confirm_link = property(prompts, "confirmLink");
-        if !confirm_link.is_undefined() && !confirm_link.is_null() && !confirm_link.is_function() {
-            return Err(RatioAuthError::config(
-                "prompts.confirmLink must be a function when given",
-            ));
+        let confirm_link = read("confirmLink")?;
+        if !confirm_link.is_undefined() && !confirm_link.is_null() {
+            let Ok(function) = confirm_link.dyn_into::<Function>() else {
+                return Err(RatioAuthError::config(
+                    "prompts.confirmLink must be a function when given",
+                ));
+            };
+            functions.push(("confirmLink", function));
         }
         Ok(Prompts {
             object: prompts.clone(),
+            functions,
         })
+    }
+
+    fn function(&self, name: &str) -> Option<&Function> {
+        self.functions
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, function)| function)
     }
 
     /// Calls `prompts[name](context)` and waits for a non-empty string (trimmed).
@@ -152,7 +172,7 @@ impl Prompts {
         signal: Option<&AbortSignal>,
         default: bool,
     ) -> Result<bool, PromptError> {
-        if function_property(&self.object, name).is_none() {
+        if self.function(name).is_none() {
             return Ok(default);
         }
         let answer = self.call(name, context, signal).await?;
@@ -175,14 +195,14 @@ impl Prompts {
             prompt: name.to_owned(),
             reason,
         };
-        let Some(prompt) = function_property(&self.object, name) else {
+        let Some(prompt) = self.function(name) else {
             return Err(PromptError::BadAnswer {
                 prompt: name.to_owned(),
                 expected: "a function",
             });
         };
         let returned = prompt.call1(&self.object, context).map_err(cancelled)?;
-        match race(JsFuture::from(Promise::resolve(&returned)), None, signal).await {
+        match race(JsFuture::from(follow(&returned)), None, signal).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(reason)) => Err(cancelled(reason)),
             Err(Interrupted::Aborted | Interrupted::TimedOut) => Err(PromptError::Aborted),

@@ -9,14 +9,15 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise};
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::errors::{ErrorKind, RatioAuthError, sanitize_external_text};
 use super::js::{
-    function_property, integer_property, property, set_property, string_property, thrown_message,
+    ArrayError, array_items, follow, function_property, integer_property, property, set_property,
+    string_property, thrown_message,
 };
 use super::time::{Interrupted, race};
 use crate::eip191::{Address, challenge_hex};
@@ -259,8 +260,8 @@ impl Wallet {
             .request_fn
             .call1(&self.provider, &arguments)
             .map_err(|thrown| map_provider_error(method, &thrown))?;
-        // `Promise.resolve` accepts any thenable, and a provider that answers synchronously.
-        let answer = JsFuture::from(Promise::resolve(&returned));
+        // Any thenable, and a provider that answers synchronously; a throwing `then` rejects.
+        let answer = JsFuture::from(follow(&returned));
         match race(answer, self.timeout_ms, signal).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(thrown)) => Err(map_provider_error(method, &thrown)),
@@ -360,31 +361,32 @@ fn parse_wallet_address(text: &str) -> Option<Address> {
     Address::parse(&text.trim().to_ascii_lowercase()).ok()
 }
 
+/// More accounts than any wallet has; a bound for `Proxy` arrays that claim a huge length.
+const MAX_ACCOUNTS: u32 = 1_000;
+
 fn parse_accounts(method: &str, value: &JsValue) -> Result<Vec<Address>, WalletError> {
     let bad = |detail: &str| WalletError::BadResponse {
         method: method.to_owned(),
         detail: detail.to_owned(),
     };
-    if !Array::is_array(value) {
-        return Err(bad("something that is not an array of accounts"));
-    }
-    let array: &Array = value.unchecked_ref();
-    array
+    let items = array_items(value, MAX_ACCOUNTS).map_err(|error| match error {
+        ArrayError::NotAnArray => bad("something that is not an array of accounts"),
+        ArrayError::TooLong => bad("an array longer than any list of accounts"),
+        ArrayError::Threw => bad("an array that threw when read"),
+    })?;
+    items
         .iter()
         .map(|item| item.as_string().as_deref().and_then(parse_wallet_address))
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| bad("an entry that is not an account address"))
 }
 
-/// The accounts of an `accountsChanged` event; `None` when the event carries no array (a broken
-/// emitter), which is ignored rather than read as a disconnect.
+/// The accounts of an `accountsChanged` event; `None` when the event carries no readable array
+/// (a broken emitter), which is ignored rather than read as a disconnect.
 fn parse_event_accounts(value: &JsValue) -> Option<Vec<Address>> {
-    if !Array::is_array(value) {
-        return None;
-    }
-    let array: &Array = value.unchecked_ref();
+    let items = array_items(value, MAX_ACCOUNTS).ok()?;
     Some(
-        array
+        items
             .iter()
             .filter_map(|item| item.as_string().as_deref().and_then(parse_wallet_address))
             .collect(),
