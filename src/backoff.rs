@@ -115,6 +115,29 @@ impl Backoff {
         &self.policy
     }
 
+    /// A back-off in the state a saved flow recorded (see [`crate::flow::FlowSnapshot`]):
+    /// `attempts` is bounded by the policy, as [`next_retry_at`](Self::next_retry_at) keeps it.
+    pub fn resume(
+        policy: RetryPolicy,
+        attempts: u32,
+        first_failure_at: Option<u64>,
+        retry_at: Option<u64>,
+        exhausted: bool,
+    ) -> Self {
+        Backoff {
+            policy,
+            attempts: attempts.min(policy.max_attempts.max(1)),
+            first_failure_at,
+            retry_at,
+            exhausted,
+        }
+    }
+
+    /// When the first failure since creation or [`reset`](Self::reset) happened.
+    pub fn first_failure_at(&self) -> Option<u64> {
+        self.first_failure_at
+    }
+
     /// Failed attempts recorded so far (each [`next_retry_at`](Self::next_retry_at) call until
     /// exhaustion records one). Never more than `max(max_attempts, 1)`.
     pub fn attempts(&self) -> u32 {

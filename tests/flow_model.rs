@@ -51,8 +51,8 @@ use ratio_auth::api::{Endpoint, Method};
 use ratio_auth::eip191::{self, Address};
 use ratio_auth::flow::{
     Action, Answer, Channel, ClientContext, Credentials, ErrorKind, FirstFactor, Flow, FlowConfig,
-    FlowError, FlowEvent, FlowPath, HttpRequest, HttpResponse, Outcome, Prompt, RetryPolicy, Start,
-    TransportError, WalletError,
+    FlowError, FlowEvent, FlowPath, FlowSnapshot, HttpRequest, HttpResponse, Outcome, Prompt,
+    RetryPolicy, Start, TransportError, WalletError,
 };
 use ratio_auth::jwt::FactorKind;
 use ratio_auth::secret::Secret;
@@ -741,6 +741,8 @@ struct CaseStats {
     cancels: u32,
     early_timers: u32,
     stray_answers: u32,
+    /// Steps at which the reloading run saved and restored the flow.
+    reloads: u32,
 }
 
 struct Model<'c> {
@@ -2012,7 +2014,75 @@ impl<'c> Model<'c> {
 // The driver
 // ---------------------------------------------------------------------------------------------
 
+/// Runs `case` twice: straight through, and with the flow saved and restored (through the
+/// snapshot's JSON) at every step where it can be saved, as if the page reloaded there. Both
+/// runs must send exactly the same requests and end exactly the same way.
 fn run_case(case: &Case) -> Result<CaseStats, TestCaseError> {
+    let straight = run_case_with(case, false)?;
+    let reloaded = run_case_with(case, true)?;
+    prop_assert_eq!(
+        &straight.requests,
+        &reloaded.requests,
+        "restoring changed the requests"
+    );
+    prop_assert_eq!(&straight.end, &reloaded.end, "restoring changed the end");
+    let mut stats = straight.stats;
+    stats.reloads = reloaded.stats.reloads;
+    Ok(stats)
+}
+
+struct Run {
+    stats: CaseStats,
+    requests: Vec<HttpRequest>,
+    end: Action,
+}
+
+/// The snapshot at this step, read back from its JSON into a new flow; `None` where the flow
+/// cannot be saved. The JSON never holds a credential, a code or a signature.
+fn reload(flow: &Flow, m: &Model<'_>, now: u64) -> Result<Option<Flow>, TestCaseError> {
+    let Ok(snapshot) = flow.snapshot(now) else {
+        return Ok(None);
+    };
+    let json = snapshot.to_json();
+    for secret in [CLIENT_SECRET, CLIENT_SESSION] {
+        prop_assert!(
+            !json.contains(secret),
+            "a snapshot holds a credential: {}",
+            json
+        );
+    }
+    let runs = digit_runs(&json);
+    for otp in &m.otps {
+        prop_assert!(
+            !runs.contains(&otp.as_str()),
+            "a snapshot holds the code {}",
+            otp
+        );
+    }
+    if let Some((signature, _, _)) = m
+        .signature
+        .as_ref()
+        .filter(|(s, _, _)| hex_digits(s).len() >= 64)
+    {
+        prop_assert!(
+            !json.contains(hex_digits(signature).as_str()),
+            "a snapshot holds the signature"
+        );
+    }
+    let read = FlowSnapshot::from_json(&json)
+        .map_err(|e| fail(format!("a snapshot does not read back: {e}")))?;
+    let restored = Flow::restore(m.config.clone(), &read, now)
+        .map_err(|e| fail(format!("a snapshot does not restore: {e}")))?;
+    prop_assert_eq!(
+        restored.next_action(),
+        flow.next_action(),
+        "restored, the flow asks for something else"
+    );
+    prop_assert_eq!(restored.state(), flow.state());
+    Ok(Some(restored))
+}
+
+fn run_case_with(case: &Case, reloading: bool) -> Result<Run, TestCaseError> {
     let mut m = Model::new(case);
     let start = Start {
         wallet: m.wallet,
@@ -2020,11 +2090,25 @@ fn run_case(case: &Case) -> Result<CaseStats, TestCaseError> {
     };
     let mut flow = Flow::new(m.config.clone(), start, case.seed, case.t0);
     let mut now = case.t0;
+    let mut requests: Vec<HttpRequest> = Vec::new();
     for step in 0..MAX_STEPS {
         m.stats.steps = step;
         let events = flow.drain_events();
         m.check_events(&events)?;
         m.check_text("the flow's Debug", &format!("{flow:?}"), true)?;
+        if reloading {
+            if let Some(restored) = reload(&flow, &m, now)? {
+                flow = restored;
+                m.stats.reloads += 1;
+                let events = flow.drain_events();
+                prop_assert!(
+                    matches!(events.as_slice(), [FlowEvent::Resumed { .. }]),
+                    "a restored flow's events: {:?}",
+                    events
+                );
+                m.check_events(&events)?;
+            }
+        }
         if case.cancel_at == Some(step as u16) && !flow.is_finished() {
             flow.cancel();
             m.last = Last::Cancelled;
@@ -2037,6 +2121,7 @@ fn run_case(case: &Case) -> Result<CaseStats, TestCaseError> {
         match action {
             Action::Http(request) => {
                 m.check_request(&request, now)?;
+                requests.push(request.clone());
                 let (outcome, done_at) = m.respond(&request, now);
                 now = done_at;
                 flow.on_http(now, outcome);
@@ -2096,14 +2181,22 @@ fn run_case(case: &Case) -> Result<CaseStats, TestCaseError> {
                         ""
                     }
                 );
-                finished_stays_finished(&mut flow, &mut m, Action::Done(outcome), now)?;
-                return Ok(m.stats);
+                finished_stays_finished(&mut flow, &mut m, Action::Done(outcome.clone()), now)?;
+                return Ok(Run {
+                    stats: m.stats,
+                    requests,
+                    end: Action::Done(outcome),
+                });
             }
             Action::Fail(error) => {
                 m.check_fail(&error)?;
                 m.stats.outcome = format!("fail:{}", error.kind);
-                finished_stays_finished(&mut flow, &mut m, Action::Fail(error), now)?;
-                return Ok(m.stats);
+                finished_stays_finished(&mut flow, &mut m, Action::Fail(error.clone()), now)?;
+                return Ok(Run {
+                    stats: m.stats,
+                    requests,
+                    end: Action::Fail(error),
+                });
             }
         }
     }
@@ -2187,6 +2280,7 @@ fn the_model_runs_reach_every_path_and_rule() {
             totals.cancels += stats.cancels;
             totals.early_timers += stats.early_timers;
             totals.stray_answers += stats.stray_answers;
+            totals.reloads += stats.reloads;
         }
     }
     eprintln!("outcomes: {outcomes:#?}\ntotals: {totals:#?}");
@@ -2228,6 +2322,10 @@ fn the_model_runs_reach_every_path_and_rule() {
         "refreshed tokens were rarely sent"
     );
     assert!(totals.reprompts >= 10 && totals.resends >= 10 && totals.links >= 100);
+    assert!(
+        totals.reloads >= 1_000,
+        "flows were rarely saved and restored"
+    );
     assert!(
         totals.orphan_refreshes > 0
             && totals.cancels > 0

@@ -123,6 +123,11 @@ pub enum FlowEvent {
         token: TokenRef,
         reason: RevokeReason,
     },
+    /// The flow was restored from a snapshot (after a page reload) and waits in `state` again.
+    Resumed {
+        state: FlowState,
+        purpose: Purpose,
+    },
     /// The answer to `cryptoWallet:authenticate` was lost (5xx, timeout, dropped connection):
     /// the server may have used the challenge, so after the back-off the wallet step starts over
     /// with a new challenge, and the user is asked to sign again.

@@ -26,7 +26,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::api::Endpoint;
 use crate::eip191::Address;
@@ -35,7 +35,7 @@ use crate::secret::Secret;
 
 /// Why a factor step (and the requests in it) is made. Together with the factor kind, it keys
 /// the tokens in the ledger.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Purpose {
     /// Wallet as first factor (flows 1–3, step 1).
@@ -140,7 +140,7 @@ pub struct TokenRef {
 }
 
 /// Why a token was revoked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RevokeReason {
     /// The new-user wallet JWT after 409 `ALREADY_EXISTS_PHONE`.
@@ -149,7 +149,7 @@ pub enum RevokeReason {
     RejectedByServer,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "status",
     rename_all = "camelCase",
@@ -267,6 +267,35 @@ pub struct FinalSession<'a> {
     pub factors: &'a [FactorKind],
 }
 
+/// A ledger as a saved flow holds it (see [`super::FlowSnapshot`]): the JWTs and what the
+/// ledger knows about each; the claims are read again when it is loaded.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct SavedLedger {
+    next_id: u32,
+    signed_wallet: Option<String>,
+    phone_conflict: bool,
+    entries: Vec<SavedEntry>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SavedEntry {
+    id: u32,
+    factor: FactorKind,
+    purpose: Purpose,
+    #[serde(serialize_with = "expose_secret")]
+    jwt: Secret,
+    factors: Vec<FactorKind>,
+    status: TokenStatus,
+    refreshed_from: Option<u32>,
+}
+
+/// `Secret` has no `Serialize` on purpose: a saved ledger writes its JWTs out by name only.
+fn expose_secret<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose())
+}
+
 /// See the [module docs](self).
 #[derive(Clone, Debug)]
 pub struct Ledger {
@@ -287,6 +316,80 @@ impl Ledger {
             signed_wallet: None,
             phone_conflict: false,
         }
+    }
+
+    pub(crate) fn save(&self) -> SavedLedger {
+        SavedLedger {
+            next_id: self.next_id,
+            signed_wallet: self.signed_wallet.map(|address| address.to_checksum()),
+            phone_conflict: self.phone_conflict,
+            entries: self
+                .entries
+                .iter()
+                .map(|entry| SavedEntry {
+                    id: entry.token.id,
+                    factor: entry.token.factor,
+                    purpose: entry.token.purpose,
+                    jwt: entry.jwt.clone(),
+                    factors: entry.factors.clone(),
+                    status: entry.status,
+                    refreshed_from: entry.refreshed_from,
+                })
+                .collect(),
+        }
+    }
+
+    /// A ledger for `wallet` from a saved one. Every JWT must still be readable, ids unique and
+    /// below `next_id`, and the signer (if any) must be `wallet`: a saved flow comes from
+    /// storage another script of the page could have written, so nothing in it is assumed.
+    pub(crate) fn load(wallet: Address, saved: SavedLedger) -> Result<Ledger, &'static str> {
+        const MAX_ENTRIES: usize = 64;
+        if saved.entries.len() > MAX_ENTRIES {
+            return Err("too many tokens");
+        }
+        let signed_wallet = match saved.signed_wallet {
+            None => None,
+            Some(text) => match Address::parse(&text) {
+                Ok(address) if address == wallet => Some(address),
+                _ => return Err("the signer is not the flow's wallet"),
+            },
+        };
+        let mut entries: Vec<Entry> = Vec::with_capacity(saved.entries.len());
+        for saved_entry in saved.entries {
+            if saved_entry.id == 0
+                || saved_entry.id >= saved.next_id
+                || entries.iter().any(|e| e.token.id == saved_entry.id)
+            {
+                return Err("a token id is out of order");
+            }
+            let claims = jwt::read_claims(saved_entry.jwt.expose())
+                .map_err(|_| "a saved token is not a readable JWT")?;
+            let mut factors: Vec<FactorKind> = Vec::new();
+            for factor in saved_entry.factors {
+                if !factors.contains(&factor) {
+                    factors.push(factor);
+                }
+            }
+            entries.push(Entry {
+                token: TokenRef {
+                    id: saved_entry.id,
+                    factor: saved_entry.factor,
+                    purpose: saved_entry.purpose,
+                },
+                jwt: saved_entry.jwt,
+                claims,
+                factors,
+                status: saved_entry.status,
+                refreshed_from: saved_entry.refreshed_from,
+            });
+        }
+        Ok(Ledger {
+            wallet,
+            entries,
+            next_id: saved.next_id,
+            signed_wallet,
+            phone_conflict: saved.phone_conflict,
+        })
     }
 
     /// The token a request to `endpoint` for `purpose` must carry (`Ok(None)`: none), or why it

@@ -53,6 +53,7 @@ mod event;
 pub mod input;
 pub mod ledger;
 mod rng;
+mod snapshot;
 mod state;
 
 #[cfg(test)]
@@ -67,6 +68,10 @@ pub use self::error::{ErrorKind, FlowError, kind_for_status};
 pub use self::event::{FlowEvent, InputKind, RetryReason};
 pub use self::input::{Answer, WalletError};
 pub use self::ledger::{Ledger, Purpose, RevokeReason, TokenInfo, TokenRef, TokenStatus};
+pub use self::snapshot::{
+    FlowSnapshot, MAX_SNAPSHOT_BYTES, PendingStep, PendingSummary, SNAPSHOT_TTL_MS,
+    SNAPSHOT_VERSION, SnapshotError,
+};
 pub use self::state::{Channel, FlowPath, FlowState};
 pub use crate::api::{ClientContext, Credentials, HttpRequest, HttpResponse, TransportError};
 pub use crate::backoff::RetryPolicy;
@@ -218,10 +223,7 @@ impl Flow {
                 purpose: Purpose::WalletSignIn,
             },
             // Replaced below before anyone can observe it.
-            step: Step::Failed(Box::new(FlowError::new(
-                ErrorKind::Config,
-                "the flow did not start",
-            ))),
+            step: Step::unstarted(),
             events: Vec::new(),
             phone: None,
             email: None,
@@ -599,15 +601,17 @@ impl Flow {
                     self.ask_destination(channel, None);
                 }
             }
-            Phase::ConfirmLink => {
-                let prompt = Prompt::ConfirmLink {
-                    wallet_address: self.wallet,
-                    phone_mask: self.phone.as_deref().map(mask_phone),
-                };
-                self.set_step(Step::Ask(prompt));
-            }
+            Phase::ConfirmLink => self.confirm_link(),
             Phase::AddToUser => self.send_new(Call::AddToUser),
         }
+    }
+
+    fn confirm_link(&mut self) {
+        let prompt = Prompt::ConfirmLink {
+            wallet_address: self.wallet,
+            phone_mask: self.phone.as_deref().map(mask_phone),
+        };
+        self.set_step(Step::Ask(prompt));
     }
 
     fn destination(&self, channel: Channel) -> Option<&str> {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api::{Endpoint, HttpRequest};
 use crate::jwt::FactorKind;
@@ -83,7 +83,7 @@ impl fmt::Display for FlowState {
 }
 
 /// Which of the four flows of `ratio-api.md` the sign-in took.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FlowPath {
     /// 1. The wallet's user is known (`userMask`): wallet, then SMS (or email) with its JWT.
@@ -115,7 +115,7 @@ impl fmt::Display for FlowPath {
 }
 
 /// An OTP delivery channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Channel {
     Sms,
@@ -288,6 +288,14 @@ pub(crate) enum Step {
 }
 
 impl Step {
+    /// A placeholder replaced before anyone can observe it.
+    pub(crate) fn unstarted() -> Step {
+        Step::Failed(Box::new(FlowError::new(
+            super::error::ErrorKind::Config,
+            "the flow did not start",
+        )))
+    }
+
     pub(crate) fn state(&self) -> FlowState {
         match self {
             Step::Send { call, .. } => call.state(),

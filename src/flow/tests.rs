@@ -2446,3 +2446,232 @@ fn with_no_resend_left_a_used_code_after_a_lost_answer_is_asked_again() {
         }
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots (tests/flow_model.rs also restores every model run at every savable step)
+// ---------------------------------------------------------------------------------------------
+
+/// Saves `h`'s flow, reads it back from JSON and puts the restored flow in its place.
+fn reload(h: &mut Harness) -> FlowSnapshot {
+    let snapshot = ok(h.flow.snapshot(h.now));
+    let json = snapshot.to_json();
+    let read = ok(FlowSnapshot::from_json(&json));
+    h.flow = ok(Flow::restore(config(), &read, h.now));
+    h.collect();
+    snapshot
+}
+
+#[test]
+fn a_reload_at_the_link_paths_code_prompt_finishes_the_link() {
+    let t = tokens();
+    let mut h = new_user_at_sms_send(&t);
+    h.error(409, "ALREADY_EXISTS_PHONE");
+    expect_link_path(&mut h, &t);
+    h.sms_sent();
+    let before = h.expect_prompt();
+    let snapshot = reload(&mut h);
+    assert_eq!(h.expect_prompt(), before);
+    assert!(matches!(
+        h.events.last(),
+        Some(FlowEvent::Resumed {
+            state: FlowState::SmsOtpPrompt,
+            purpose: Purpose::LinkFirstFactor
+        })
+    ));
+    let summary = ok(snapshot.summary(h.now));
+    assert_eq!(summary.path, Some(FlowPath::Linked));
+    assert_eq!(summary.step, PendingStep::Otp);
+    assert_eq!(summary.wallet_address, wallet_a());
+    assert_eq!(summary.phone_mask.as_deref(), Some("0100"));
+    assert_eq!(summary.expires_at_ms, h.now + SNAPSHOT_TTL_MS);
+
+    // The restored flow goes on as the original would: the code without a JWT, then email
+    // with the SMS JWT, then addToUser with the two-factor JWT.
+    h.give_code(Channel::Sms, "123456", None);
+    h.respond(200, json!({"sessionJwt": t.sms_only}));
+    reload(&mut h);
+    h.give_email(Some(&t.sms_only));
+    h.email_sent();
+    reload(&mut h);
+    h.give_code(Channel::Email, "654321", Some(&t.sms_only));
+    h.respond(200, json!({"sessionJwt": t.sms_email}));
+    let add = h.expect_http(Endpoint::WalletAddToUser);
+    assert_eq!(add.bearer(), Some(t.sms_email.as_str()));
+    h.respond(200, json!({}));
+    let outcome = h.expect_done();
+    assert_eq!(outcome.path, FlowPath::Linked);
+    assert_eq!(outcome.session_jwt.expose(), t.sms_email);
+    // The wallet JWT revoked at the conflict stays revoked across reloads.
+    assert!(
+        h.bearers()
+            .iter()
+            .flatten()
+            .filter(|b| *b == &t.wallet_new)
+            .count()
+            <= 2
+    );
+    h.assert_no_leaks(&["123456", "654321", CLIENT_SECRET]);
+}
+
+#[test]
+fn a_reload_during_a_back_off_waits_for_the_same_time() {
+    let t = tokens();
+    let mut h = new_user_at_sms_send(&t);
+    h.error(409, "ALREADY_EXISTS_PHONE");
+    expect_link_path(&mut h, &t);
+    h.respond_raw(HttpResponse::new(429, "{}").with_retry_after("40"));
+    let until = h.expect_wait();
+    let snapshot = reload(&mut h);
+    assert_eq!(ok(snapshot.summary(h.now)).step, PendingStep::Backoff);
+    assert_eq!(h.expect_wait(), until);
+    h.fire(until);
+    let send = h.expect_http(Endpoint::SmsSend);
+    assert_eq!(send.bearer(), None);
+}
+
+#[test]
+fn snapshots_hold_no_credential_code_or_signature() {
+    let t = tokens();
+    let mut h = new_user_at_sms_send(&t);
+    h.sms_sent();
+    h.give_code(Channel::Sms, "987654", Some(&t.wallet_new));
+    h.error(401, "INVALID_OTP");
+    let json = ok(h.flow.snapshot(h.now)).to_json();
+    assert!(!json.contains(CLIENT_SECRET));
+    assert!(!json.contains("987654"));
+    assert!(
+        !json.contains("client-1"),
+        "credentials come from the driver's config"
+    );
+    let debug = format!("{:?}", ok(h.flow.snapshot(h.now)));
+    assert!(!debug.contains(&t.wallet_new) && !debug.contains(PHONE));
+}
+
+#[test]
+fn only_waits_for_the_user_or_a_back_off_are_savable() {
+    let t = tokens();
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    // A request in flight, then a signature being made.
+    assert_eq!(
+        h.flow.snapshot(h.now).err(),
+        Some(SnapshotError::NotSavable(FlowState::WalletStart))
+    );
+    h.respond(200, json!({"challenge": CHALLENGE}));
+    assert_eq!(
+        h.flow.snapshot(h.now).err(),
+        Some(SnapshotError::NotSavable(FlowState::WalletSign))
+    );
+    // A retry that would carry the code is not savable: the code is never written out.
+    let mut h = new_user_at_sms_send(&t);
+    h.sms_sent();
+    h.give_code(Channel::Sms, "123456", Some(&t.wallet_new));
+    h.error(503, "UNAVAILABLE");
+    h.expect_wait();
+    assert_eq!(
+        h.flow.snapshot(h.now).err(),
+        Some(SnapshotError::NotSavable(FlowState::BackingOff))
+    );
+    // A finished flow neither.
+    h.flow.cancel();
+    assert_eq!(
+        h.flow.snapshot(h.now).err(),
+        Some(SnapshotError::NotSavable(FlowState::Failed))
+    );
+}
+
+#[test]
+fn stale_foreign_or_inconsistent_snapshots_are_refused() {
+    let t = tokens();
+    let mut h = new_user_at_sms_send(&t);
+    h.sms_sent();
+    let snapshot = ok(h.flow.snapshot(h.now));
+    let json = snapshot.to_json();
+
+    // Expired: at the end of its lifetime, restore and summary both refuse it.
+    let late = snapshot.expires_at_ms();
+    assert_eq!(
+        Flow::restore(config(), &snapshot, late).err(),
+        Some(SnapshotError::Expired {
+            expired_at_ms: late
+        })
+    );
+    assert!(snapshot.summary(late).is_err());
+    assert!(Flow::restore(config(), &snapshot, late - 1).is_ok());
+
+    // Another version of the format.
+    let v2 = json.replacen("\"version\":1", "\"version\":2", 1);
+    assert_eq!(
+        FlowSnapshot::from_json(&v2).err(),
+        Some(SnapshotError::UnknownVersion(2))
+    );
+
+    // Not a snapshot at all, or too long to be one.
+    for text in [
+        "",
+        "null",
+        "[]",
+        "{\"version\":1}",
+        "{\"version\":\"1\"}",
+        "<html>",
+    ] {
+        assert!(
+            matches!(
+                FlowSnapshot::from_json(text),
+                Err(SnapshotError::Unreadable(_))
+            ),
+            "{text}"
+        );
+    }
+    let huge = format!(
+        "{{\"version\":1,\"pad\":\"{}\"}}",
+        "x".repeat(MAX_SNAPSHOT_BYTES)
+    );
+    assert!(matches!(
+        FlowSnapshot::from_json(&huge),
+        Err(SnapshotError::Unreadable(_))
+    ));
+
+    // Parts that do not fit: a lifetime beyond the limit, a code prompt in a wallet step, an
+    // unreadable token, a signer that is not the flow's wallet, an unknown field.
+    let edits: Vec<(String, String)> = vec![
+        (
+            format!("\"expiresAtMs\":{}", snapshot.expires_at_ms()),
+            format!("\"expiresAtMs\":{}", snapshot.expires_at_ms() + 1),
+        ),
+        (
+            "\"phase\":{\"kind\":\"otp\"".into(),
+            "\"phase\":{\"kind\":\"wallet\",\"purpose\":\"walletSignIn\"},\"x\":{\"kind\":\"otp\""
+                .into(),
+        ),
+        (t.wallet_new.clone(), "not.a.jwt".into()),
+        (wallet_a().to_checksum(), wallet_b().to_checksum()),
+        (
+            "\"invalidAnswers\"".into(),
+            "\"extra\":1,\"invalidAnswers\"".into(),
+        ),
+    ];
+    for (from, to) in edits {
+        assert!(json.contains(&from), "the snapshot has no {from}: {json}");
+        let edited = json.replacen(&from, &to, 1);
+        let refused = FlowSnapshot::from_json(&edited)
+            .and_then(|read| Flow::restore(config(), &read, h.now).map(|_| ()));
+        assert!(
+            matches!(refused, Err(SnapshotError::Unreadable(_))),
+            "{from} → {to}: {refused:?}"
+        );
+    }
+}
+
+#[test]
+fn a_restored_flow_keeps_its_attempts_resends_and_jitter() {
+    let t = tokens();
+    let mut h = new_user_at_sms_send(&t);
+    h.sms_sent();
+    h.give_code(Channel::Sms, "111111", Some(&t.wallet_new));
+    h.error(401, "INVALID_OTP");
+    let before = h.expect_prompt();
+    reload(&mut h);
+    let after = h.expect_prompt();
+    assert_eq!(after, before);
+    assert!(matches!(after, Prompt::Otp { attempt: 2, .. }));
+}
