@@ -36,6 +36,7 @@ export async function postWithHeaders(url, json, headersJson) {
 }
 export function sessionStorageGet(key) { return window.sessionStorage.getItem(key); }
 export function sessionStorageClear() { window.sessionStorage.clear(); }
+export function sessionStorageSet(key, value) { window.sessionStorage.setItem(key, value); }
 export function storageLength(name) { return window[name].length; }
 export function storageDump(name) {
   const storage = window[name];
@@ -131,6 +132,8 @@ export function makeSignIn(provider, setupJson) {
   return run;
 }
 export function options(run) { return run.options; }
+export function abortRun(run) { run.controller.abort(); }
+export function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 
 export function runJson(run) { return JSON.stringify({ prompts: run.prompts, events: run.events, codes: run.codes, typed: run.typed }); }
 "#)]
@@ -145,6 +148,8 @@ extern "C" {
     fn session_storage_get(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = sessionStorageClear)]
     fn session_storage_clear();
+    #[wasm_bindgen(js_name = sessionStorageSet)]
+    fn session_storage_set(key: &str, value: &str);
     #[wasm_bindgen(js_name = storageLength)]
     fn storage_length(name: &str) -> u32;
     #[wasm_bindgen(js_name = storageDump)]
@@ -154,6 +159,9 @@ extern "C" {
     #[wasm_bindgen(js_name = makeSignIn)]
     fn make_sign_in(provider: &JsValue, setup_json: &str) -> JsValue;
     fn options(run: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = abortRun)]
+    fn abort_run(run: &JsValue);
+    async fn sleep(ms: u32);
     #[wasm_bindgen(js_name = runJson)]
     fn run_json(run: &JsValue) -> String;
 }
@@ -322,8 +330,18 @@ impl Run {
     /// Every flow goes through here: besides the outcome, it checks that no event, no part of
     /// the error and no console line of the flow holds a JWT, a code or the client secret.
     async fn sign_in(&self, auth: &RatioAuth) -> Result<Value, JsValue> {
+        self.checked(auth.sign_in(options(&self.handle))).await
+    }
+
+    /// `resumeSignIn`, with the same checks as [`Run::sign_in`].
+    async fn resume(&self, auth: &RatioAuth) -> Result<Value, JsValue> {
+        self.checked(auth.resume_sign_in(options(&self.handle)))
+            .await
+    }
+
+    async fn checked(&self, promise: js_sys::Promise) -> Result<Value, JsValue> {
         let watch = watch_start();
-        let (outcome, seen) = watched(watch, auth.sign_in(options(&self.handle))).await;
+        let (outcome, seen) = watched(watch, promise).await;
         let record = self.record();
         let mut secrets = Leaks::from_seen(&seen);
         if let Ok(result) = &outcome {
@@ -1285,4 +1303,221 @@ async fn the_leak_check_sees_console_lines_errors_and_received_jwts() {
         let result = with_jwt.check(&[("a console line", text.clone())]);
         assert_eq!(result.is_err(), leaks, "{text}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A sign-in that survives a reload (flowStorage). The page cannot reload under the test runner:
+// the first instance is stopped with its signal (which, like a reload, keeps the saved flow)
+// and a second instance, as a fresh page would, resumes it.
+// ---------------------------------------------------------------------------------------------
+
+fn auth_with_flow_storage() -> RatioAuth {
+    auth_with(json!({"storage": "sessionStorage", "flowStorage": "sessionStorage"}))
+}
+
+/// Polls a fresh instance's `pendingSignIn()` until it waits for `step`; returns it.
+async fn pending_at(step: &str) -> Value {
+    for _ in 0..200 {
+        let pending = auth_with_flow_storage().pending_sign_in();
+        if !pending.is_null() {
+            let pending: Value = serde_json::from_str(&stringify(&pending)).unwrap();
+            if pending["step"] == step {
+                return pending;
+            }
+        }
+        sleep(25).await;
+    }
+    panic!("no sign-in was saved at the {step} step");
+}
+
+async fn sms_sent_to(phone: &str) -> usize {
+    let (status, sent) =
+        sandbox_get(&format!("/sandbox/outbox?to={}", phone.replace('+', "%2B"))).await;
+    assert_eq!(status, 200);
+    sent.as_array().map_or(0, Vec::len)
+}
+
+async fn wallets_of(user_id: &str) -> Value {
+    let (status, user) = sandbox_get(&format!("/sandbox/users/{user_id}")).await;
+    assert_eq!(status, 200);
+    user["wallets"].clone()
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_at_the_link_paths_code_prompt_resumes_and_links() {
+    session_storage_clear();
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    let user_id = create_user(&contact, None).await;
+    let first = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email, "otpNever": true}),
+    );
+    let first_auth = auth_with_flow_storage();
+    let abandoned = first_auth.sign_in(options(&first.handle));
+    let pending = pending_at("otp").await;
+    assert_eq!(pending["path"], "linked");
+    assert_eq!(pending["walletAddress"], wallet.address.to_checksum());
+    assert_eq!(
+        pending["phoneMask"],
+        contact.phone[contact.phone.len() - 4..]
+    );
+    assert!(pending["expiresAt"].as_f64().unwrap() > 0.0);
+    abort_run(&first.handle);
+    let stopped = JsFuture::from(abandoned).await;
+    expect_error(stopped.map(|_| Value::Null), "aborted");
+    assert_eq!(sms_sent_to(&contact.phone).await, 1);
+
+    // The "reloaded page": a new instance, a new set of prompts, the same wallet.
+    let resumed_auth = auth_with_flow_storage();
+    assert!(!resumed_auth.pending_sign_in().is_null());
+    let second = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email}),
+    );
+    let result = second.resume(&resumed_auth).await.unwrap();
+    assert_signed_in(&result, "linked", &wallet, false);
+    // It went on from the code prompt: no phone prompt, no second confirmation, no new SMS.
+    let kinds: Vec<Value> = second.prompts().iter().map(|p| p["kind"].clone()).collect();
+    assert_eq!(kinds, vec![json!("otp"), json!("email"), json!("otp")]);
+    assert_eq!(sms_sent_to(&contact.phone).await, 1);
+    let events = second.events();
+    assert_eq!(events[0]["type"], "resumed", "{events:?}");
+    assert_eq!(events[0]["state"], "smsOtpPrompt");
+    assert_eq!(
+        wallets_of(&user_id).await,
+        json!([{"address": wallet.address.to_checksum(), "verified": false}])
+    );
+    // Finished: nothing is pending any more, and the session is stored.
+    assert!(resumed_auth.pending_sign_in().is_null());
+    assert!(resumed_auth.session().is_object());
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_during_the_back_off_resumes_after_it() {
+    session_storage_clear();
+    let wallet = TestWallet::new("sign");
+    let contact = contact();
+    let user_id = create_user(&contact, None).await;
+    // Posted at the confirm prompt: the link path's token-less SMS send meets a 429.
+    let fault =
+        json!({"path": "/v1/auth/otp/sms:send", "status": 429, "retryAfterSeconds": 2, "count": 1});
+    let first = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email, "faultOnConfirm": fault}),
+    );
+    let abandoned = auth_with_flow_storage().sign_in(options(&first.handle));
+    let pending = pending_at("backoff").await;
+    assert_eq!(pending["path"], "linked");
+    abort_run(&first.handle);
+    expect_error(
+        JsFuture::from(abandoned).await.map(|_| Value::Null),
+        "aborted",
+    );
+    let until_ms = first
+        .events()
+        .iter()
+        .find(|e| e["type"] == "backingOff" && e["reason"] == "rateLimited")
+        .and_then(|e| e["untilMs"].as_f64())
+        .expect("the first page backed off");
+    assert_eq!(sms_sent_to(&contact.phone).await, 0);
+
+    let second = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email}),
+    );
+    let auth = auth_with_flow_storage();
+    let result = second.resume(&auth).await.unwrap();
+    assert_signed_in(&result, "linked", &wallet, false);
+    let kinds: Vec<Value> = second.prompts().iter().map(|p| p["kind"].clone()).collect();
+    assert_eq!(kinds, vec![json!("otp"), json!("email"), json!("otp")]);
+    assert_eq!(sms_sent_to(&contact.phone).await, 1);
+    // The resumed flow still waited out the server's Retry-After before sending.
+    let record = second.record();
+    let sent_at = record["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"]["type"] == "requestSent" && e["event"]["endpoint"] == "smsSend")
+        .map(|e| e["at"].as_f64().unwrap())
+        .expect("the send went out");
+    // Both clocks are the page's; allow 1 ms for the engine reading it first.
+    assert!(
+        sent_at >= until_ms - 1.0,
+        "sent {} ms before the back-off ended",
+        until_ms - sent_at
+    );
+    assert_eq!(
+        wallets_of(&user_id).await,
+        json!([{"address": wallet.address.to_checksum(), "verified": false}])
+    );
+}
+
+#[wasm_bindgen_test]
+async fn resume_refuses_another_account_nothing_saved_and_damaged_saves() {
+    session_storage_clear();
+    let auth = auth_with_flow_storage();
+    let wallet = TestWallet::new("sign");
+    let run = Run::new(&wallet, json!({}));
+
+    // Nothing saved.
+    assert!(auth.pending_sign_in().is_null());
+    let error = expect_error(run.resume(&auth).await, "resume");
+    assert_eq!(
+        prop(&error, "reason").as_string().as_deref(),
+        Some("noPendingSignIn")
+    );
+
+    // A saved flow of another wallet: refused, and kept.
+    let contact = contact();
+    create_user(&contact, None).await;
+    let first = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email, "otpNever": true}),
+    );
+    let abandoned = auth.sign_in(options(&first.handle));
+    pending_at("otp").await;
+    abort_run(&first.handle);
+    let _ = JsFuture::from(abandoned).await;
+    let other = TestWallet::new("sign");
+    let other_run = Run::new(&other, json!({}));
+    let error = expect_error(other_run.resume(&auth).await, "resume");
+    assert_eq!(
+        prop(&error, "reason").as_string().as_deref(),
+        Some("otherWallet")
+    );
+    assert!(
+        !auth.pending_sign_in().is_null(),
+        "a refused resume changed the saved flow"
+    );
+
+    // Damaged: cleared, and a typed error.
+    let key = format!("ratio-auth:pendingSignIn:{}", sandbox_url());
+    let saved = session_storage_get(&key).expect("the flow is saved under its key");
+    session_storage_set(&key, &saved.replacen("\"version\":1", "\"version\":99", 1));
+    let error = expect_error(run.resume(&auth).await, "resume");
+    assert_eq!(
+        prop(&error, "reason").as_string().as_deref(),
+        Some("unreadable")
+    );
+    assert!(session_storage_get(&key).is_none());
+
+    // discardPendingSignIn forgets it.
+    session_storage_set(&key, &saved);
+    assert!(!auth.pending_sign_in().is_null());
+    auth.discard_pending_sign_in();
+    assert!(auth.pending_sign_in().is_null());
+
+    // flowStorage without a sessionStorage session is refused, and "none" saves nothing.
+    let refused = RatioAuth::new(parse(
+        &json!({"baseUrl": sandbox_url(), "clientId": "sandbox", "clientSecret": CLIENT_SECRET,
+                "flowStorage": "sessionStorage"})
+        .to_string(),
+    ));
+    match refused {
+        Ok(_) => panic!("flowStorage with a memory session was accepted"),
+        Err(error) => assert_eq!(prop(&error, "kind").as_string().as_deref(), Some("config")),
+    }
+    session_storage_set(&key, &saved);
+    assert!(auth_with(json!({})).pending_sign_in().is_null());
 }

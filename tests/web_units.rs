@@ -461,7 +461,8 @@ fn errors_are_real_js_errors_with_kind_code_status() {
             "server",
             "badResponse",
             "config",
-            "wallet"
+            "wallet",
+            "resume"
         ]
     );
 }

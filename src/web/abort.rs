@@ -148,6 +148,11 @@ impl FlowAbort {
         self.controller.signal().aborted()
     }
 
+    /// Whether the caller's signal (not the wallet switching accounts) stopped the flow.
+    pub fn aborted_by_caller(&self) -> bool {
+        matches!(self.cause(), Some(AbortCause::Caller(_)))
+    }
+
     /// Aborts the flow when the wallet's accounts change away from `account`: when it was the
     /// wallet's selected (first) account in `accounts_now` and no longer is, or when it leaves
     /// the list. Replaces any earlier watch.

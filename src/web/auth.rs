@@ -23,11 +23,14 @@ use super::errors::RatioAuthError;
 use super::http::{self, TransportError, fetch};
 use super::js::{function_property, own_keys, set_property, try_property};
 use super::prompts::{OtpAnswer, PromptError, Prompts, emit_event};
-use super::storage::SessionStore;
+use super::storage::{FlowStore, SessionStore};
 use super::time::{now_ms, random_u64, sleep_until};
 use super::wallet::{Wallet, WalletError, select_account};
 use crate::api;
-use crate::flow::{self, Action, Answer, FirstFactor, Flow, FlowConfig, Outcome, Prompt, Start};
+use crate::flow::{
+    self, Action, Answer, FirstFactor, Flow, FlowConfig, FlowSnapshot, Outcome, PendingSummary,
+    Prompt, SnapshotError, Start,
+};
 use crate::jwt;
 use crate::secret::Secret;
 
@@ -35,6 +38,7 @@ use crate::secret::Secret;
 pub(crate) struct Shared {
     pub(crate) config: Config,
     store: RefCell<SessionStore>,
+    flows: FlowStore,
 }
 
 impl Shared {
@@ -81,10 +85,12 @@ impl RatioAuth {
     ) -> Result<RatioAuth, JsValue> {
         let config = Config::from_js(&options).map_err(RatioAuthError::from)?;
         let store = SessionStore::new(config.storage, &config.base_url);
+        let flows = FlowStore::new(config.flow_storage, &config.base_url);
         Ok(RatioAuth {
             shared: Rc::new(Shared {
                 config,
                 store: RefCell::new(store),
+                flows,
             }),
         })
     }
@@ -96,22 +102,48 @@ impl RatioAuth {
         #[wasm_bindgen(unchecked_param_type = "RatioAuthSignInOptions")] options: JsValue,
     ) -> Promise {
         let shared = self.shared.clone();
-        // A new sign-in forgets the last one's session at once: if it fails, `session()` must
-        // not still hand out the previous user's JWT.
+        // A new sign-in forgets the last one's session at once (if it fails, `session()` must
+        // not still hand out the previous user's JWT) and replaces any saved one.
         if let Ok(mut store) = shared.store.try_borrow_mut() {
             store.clear();
         }
+        shared.flows.clear();
         future_to_promise(async move {
-            match sign_in(&shared, &options).await {
-                Ok(outcome) => {
-                    if let Ok(mut store) = shared.store.try_borrow_mut() {
-                        store.save(&outcome.session_jwt);
-                    }
-                    Ok(outcome_to_js(&outcome))
-                }
-                Err(error) => Err(error.into_js()),
-            }
+            let result = sign_in(&shared, &options).await;
+            settle(&shared, result)
         })
+    }
+
+    /// The sign-in saved by `flowStorage: "sessionStorage"` that `resumeSignIn` would continue,
+    /// or `null`. An expired or unreadable saved sign-in is cleared and reads as `null`.
+    #[wasm_bindgen(js_name = pendingSignIn, unchecked_return_type = "RatioAuthPendingSignIn | null")]
+    pub fn pending_sign_in(&self) -> JsValue {
+        match load_pending(&self.shared) {
+            Ok((_, summary)) => summary_to_js(&summary),
+            Err(_) => JsValue::NULL,
+        }
+    }
+
+    /// Continues the saved sign-in from the step it waited for, and settles exactly as
+    /// `signIn` would. Rejects with a `resume` error when there is none, when it expired or
+    /// cannot be read (it is then cleared), or when the provider's account is not the saved
+    /// wallet (nothing is changed then).
+    #[wasm_bindgen(js_name = resumeSignIn, unchecked_return_type = "Promise<RatioAuthSignInResult>")]
+    pub fn resume_sign_in(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RatioAuthResumeOptions")] options: JsValue,
+    ) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let result = resume_sign_in(&shared, &options).await;
+            settle(&shared, result)
+        })
+    }
+
+    /// Forgets the saved sign-in, if any.
+    #[wasm_bindgen(js_name = discardPendingSignIn)]
+    pub fn discard_pending_sign_in(&self) {
+        self.shared.flows.clear();
     }
 
     /// The session JWT of the last successful `signIn` (per `storage`), with what it says about
@@ -184,8 +216,11 @@ const SIGN_IN_KEYS: &[&str] = &[
     "signal",
 ];
 
+/// `resumeSignIn` takes the account and the first factor from the saved flow.
+const RESUME_KEYS: &[&str] = &["provider", "prompts", "onEvent", "signal"];
+
 impl SignInOptions {
-    fn from_js(options: &JsValue) -> Result<SignInOptions, RatioAuthError> {
+    fn from_js(options: &JsValue, known: &[&str]) -> Result<SignInOptions, RatioAuthError> {
         if !options.is_object() {
             return Err(RatioAuthError::config(
                 "signIn needs an options object: { provider, prompts, ... }",
@@ -197,10 +232,10 @@ impl SignInOptions {
             )
         })?;
         for key in keys {
-            if !SIGN_IN_KEYS.contains(&key.as_str()) {
+            if !known.contains(&key.as_str()) {
                 return Err(RatioAuthError::config(format!(
-                    "unknown signIn option {key:?}; known: {}",
-                    SIGN_IN_KEYS.join(", ")
+                    "unknown option {key:?}; known: {}",
+                    known.join(", ")
                 )));
             }
         }
@@ -262,9 +297,36 @@ impl SignInOptions {
     }
 }
 
-async fn sign_in(shared: &Shared, options: &JsValue) -> Result<Outcome, RatioAuthError> {
-    let options = SignInOptions::from_js(options)?;
-    let mut abort = FlowAbort::new(options.signal.as_ref())?;
+/// Stores the session of a finished sign-in; the JS result or error.
+fn settle(shared: &Shared, result: Result<Outcome, RatioAuthError>) -> Result<JsValue, JsValue> {
+    match result {
+        Ok(outcome) => {
+            if let Ok(mut store) = shared.store.try_borrow_mut() {
+                store.save(&outcome.session_jwt);
+            }
+            Ok(outcome_to_js(&outcome))
+        }
+        Err(error) => Err(error.into_js()),
+    }
+}
+
+fn flow_config(shared: &Shared) -> FlowConfig {
+    let mut config = FlowConfig::new(shared.config.client());
+    config.retry = shared.config.retry;
+    config
+}
+
+/// The wallet of `options`, its accounts asked for, and the abort that watches it.
+struct Connected {
+    options: SignInOptions,
+    abort: FlowAbort,
+    signal: AbortSignal,
+    wallet: Wallet,
+    accounts: Vec<crate::eip191::Address>,
+}
+
+async fn connect(shared: &Shared, options: SignInOptions) -> Result<Connected, RatioAuthError> {
+    let abort = FlowAbort::new(options.signal.as_ref())?;
     let signal = abort.signal();
     let wallet = Wallet::new(
         options.provider.clone(),
@@ -275,25 +337,135 @@ async fn sign_in(shared: &Shared, options: &JsValue) -> Result<Outcome, RatioAut
         Err(WalletError::Aborted) => return Err(abort.error()),
         Err(error) => return Err(error.into()),
     };
-    let account = select_account(&accounts, options.account.as_deref())?;
-    abort.watch_accounts(&wallet, account, &accounts);
+    Ok(Connected {
+        options,
+        abort,
+        signal,
+        wallet,
+        accounts,
+    })
+}
 
-    let mut config = FlowConfig::new(shared.config.client());
-    config.retry = shared.config.retry;
+async fn sign_in(shared: &Shared, options: &JsValue) -> Result<Outcome, RatioAuthError> {
+    let options = SignInOptions::from_js(options, SIGN_IN_KEYS)?;
+    let mut connected = connect(shared, options).await?;
+    let account = select_account(&connected.accounts, connected.options.account.as_deref())?;
+    connected
+        .abort
+        .watch_accounts(&connected.wallet, account, &connected.accounts);
     let start = Start {
         wallet: account,
-        first_factor: options.first_factor,
+        first_factor: connected.options.first_factor,
     };
-    let mut flow = Flow::new(config, start, random_u64(), now_ms());
-    let driver = Driver {
-        shared,
-        wallet: &wallet,
-        prompts: &options.prompts,
-        on_event: options.on_event.as_ref(),
-        abort: &abort,
-        signal: &signal,
+    let mut flow = Flow::new(flow_config(shared), start, random_u64(), now_ms());
+    connected.drive(shared, &mut flow).await
+}
+
+async fn resume_sign_in(shared: &Shared, options: &JsValue) -> Result<Outcome, RatioAuthError> {
+    let options = SignInOptions::from_js(options, RESUME_KEYS)?;
+    let (snapshot, summary) = load_pending(shared)?;
+    let mut connected = connect(shared, options).await?;
+    let account = select_account(&connected.accounts, None)?;
+    if account != summary.wallet_address {
+        // The saved flow stays: switching back to the saved account and resuming still works.
+        return Err(RatioAuthError::resume(
+            "otherWallet",
+            format!(
+                "the saved sign-in is for {}, but the wallet's account is {}",
+                summary.wallet_address, account
+            ),
+        ));
+    }
+    let mut flow = match Flow::restore(flow_config(shared), &snapshot, now_ms()) {
+        Ok(flow) => flow,
+        Err(error) => {
+            shared.flows.clear();
+            return Err(snapshot_error(&error));
+        }
     };
-    driver.run(&mut flow).await
+    if let Ok(mut store) = shared.store.try_borrow_mut() {
+        store.clear();
+    }
+    connected
+        .abort
+        .watch_accounts(&connected.wallet, account, &connected.accounts);
+    connected.drive(shared, &mut flow).await
+}
+
+impl Connected {
+    async fn drive(&self, shared: &Shared, flow: &mut Flow) -> Result<Outcome, RatioAuthError> {
+        let driver = Driver {
+            shared,
+            wallet: &self.wallet,
+            prompts: &self.options.prompts,
+            on_event: self.options.on_event.as_ref(),
+            abort: &self.abort,
+            signal: &self.signal,
+        };
+        driver.run(flow).await
+    }
+}
+
+/// The saved sign-in and what may be shown of it; an expired or unreadable one is cleared.
+fn load_pending(shared: &Shared) -> Result<(FlowSnapshot, PendingSummary), RatioAuthError> {
+    let Some(text) = shared.flows.load() else {
+        return Err(RatioAuthError::resume(
+            "noPendingSignIn",
+            if shared.flows.enabled() {
+                "there is no saved sign-in to resume"
+            } else {
+                "there is no saved sign-in to resume: flowStorage is \"none\""
+            },
+        ));
+    };
+    let read = FlowSnapshot::from_json(&text).and_then(|snapshot| {
+        let summary = snapshot.summary(now_ms())?;
+        Ok((snapshot, summary))
+    });
+    read.map_err(|error| {
+        shared.flows.clear();
+        snapshot_error(&error)
+    })
+}
+
+fn snapshot_error(error: &SnapshotError) -> RatioAuthError {
+    let reason = match error {
+        SnapshotError::Expired { .. } => "expired",
+        SnapshotError::NotSavable(_)
+        | SnapshotError::UnknownVersion(_)
+        | SnapshotError::Unreadable(_) => "unreadable",
+    };
+    RatioAuthError::resume(reason, error.to_string())
+}
+
+/// `RatioAuthPendingSignIn`.
+fn summary_to_js(summary: &PendingSummary) -> JsValue {
+    let pending = Object::new();
+    set_property(
+        &pending,
+        "path",
+        &summary
+            .path
+            .map_or(JsValue::NULL, |path| JsValue::from_str(path.as_str())),
+    );
+    set_property(&pending, "step", &JsValue::from_str(summary.step.as_str()));
+    set_property(
+        &pending,
+        "walletAddress",
+        &JsValue::from_str(&summary.wallet_address.to_checksum()),
+    );
+    if let Some(mask) = &summary.phone_mask {
+        set_property(&pending, "phoneMask", &JsValue::from_str(mask));
+    }
+    if let Some(mask) = &summary.email_mask {
+        set_property(&pending, "emailMask", &JsValue::from_str(mask));
+    }
+    set_property(
+        &pending,
+        "expiresAt",
+        &JsValue::from_f64(super::js::safe_integer(summary.expires_at_ms)),
+    );
+    pending.into()
 }
 
 struct Driver<'a> {
@@ -417,6 +589,7 @@ impl Driver<'_> {
     }
 
     fn emit(&self, flow: &mut Flow) {
+        self.persist(flow);
         for event in flow.drain_events() {
             // The engine keeps every number JS-safe; an event that still cannot be converted is
             // dropped rather than handed to the app as `undefined`.
@@ -424,6 +597,28 @@ impl Driver<'_> {
             if !value.is_undefined() {
                 emit_event(self.on_event, &value);
             }
+        }
+    }
+}
+
+impl Driver<'_> {
+    /// With `flowStorage`, a flow waiting for the user or a back-off is saved, and a finished
+    /// one forgotten; in between (a request, a signature) the last save stands, so a reload
+    /// there resumes at the step before. The caller's `signal` stops this page's work the way
+    /// a reload does (an app aborts on unmount or navigation): the saved flow stays, for
+    /// `resumeSignIn` or `discardPendingSignIn`.
+    fn persist(&self, flow: &Flow) {
+        let flows = &self.shared.flows;
+        if !flows.enabled() {
+            return;
+        }
+        if flow.is_finished() {
+            let done = matches!(flow.next_action(), Action::Done(_));
+            if done || !self.abort.aborted_by_caller() {
+                flows.clear();
+            }
+        } else if let Ok(snapshot) = flow.snapshot(now_ms()) {
+            flows.save(&snapshot.to_json());
         }
     }
 }

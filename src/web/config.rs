@@ -13,6 +13,8 @@
 //!   backend); neither means `baseUrl` is the integrator's proxy, which adds the credentials.
 //! - `retry` and `timeoutMs` are bounded, so a typo cannot make a storm of SMS or a hang.
 //! - `storage` is `"memory"` (default) or `"sessionStorage"`; never `localStorage`.
+//! - `flowStorage` is `"none"` (default) or `"sessionStorage"`, and only with `storage`
+//!   `"sessionStorage"`: a saved flow holds its steps' session JWTs.
 //!
 //! Unknown options are refused: a misspelt security option must not be silently ignored.
 
@@ -56,6 +58,7 @@ pub struct RatioAuthOptions {
     pub retry: Option<RetryOptions>,
     pub timeout_ms: Option<f64>,
     pub storage: Option<String>,
+    pub flow_storage: Option<String>,
 }
 
 /// `retry` as JS writes it; numbers are checked to be integers in range.
@@ -97,6 +100,8 @@ pub struct Config {
     /// `timeoutMs` as given.
     pub timeout_ms: Option<u32>,
     pub storage: StorageKind,
+    /// Whether an unfinished sign-in is saved to `sessionStorage` (`flowStorage`).
+    pub flow_storage: bool,
 }
 
 /// Why options were refused; becomes a `config` [`RatioAuthError`].
@@ -128,6 +133,7 @@ const OPTION_KEYS: &[&str] = &[
     "retry",
     "timeoutMs",
     "storage",
+    "flowStorage",
 ];
 const RETRY_KEYS: &[&str] = &["maxAttempts", "baseDelayMs", "maxDelayMs", "maxTotalMs"];
 
@@ -243,6 +249,7 @@ impl RatioAuthOptions {
             retry,
             timeout_ms: read.number("timeoutMs")?,
             storage: read.string("storage")?,
+            flow_storage: read.string("flowStorage")?,
         })
     }
 }
@@ -356,6 +363,19 @@ impl Config {
             }
             Some(_) => return refuse("storage must be \"memory\" or \"sessionStorage\""),
         };
+        let flow_storage = match options.flow_storage.as_deref() {
+            None | Some("none") => false,
+            // A saved flow holds the session JWTs of its steps: it may only live where the
+            // session itself may.
+            Some("sessionStorage") if storage == StorageKind::SessionStorage => true,
+            Some("sessionStorage") => {
+                return refuse(
+                    "flowStorage \"sessionStorage\" needs storage \"sessionStorage\": a saved sign-in holds \
+                     the session JWTs of its steps, which may only be kept where the session is",
+                );
+            }
+            Some(_) => return refuse("flowStorage must be \"none\" or \"sessionStorage\""),
+        };
 
         Ok(Config {
             base_url,
@@ -365,6 +385,7 @@ impl Config {
             retry,
             timeout_ms,
             storage,
+            flow_storage,
         })
     }
 

@@ -49,10 +49,13 @@ pub enum ErrorKind {
     Config,
     /// The wallet failed or misbehaved (see `reason` and `walletCode`).
     Wallet,
+    /// `resumeSignIn` found nothing to resume, or a saved sign-in it cannot continue (see
+    /// `reason`: `"noPendingSignIn"`, `"expired"`, `"unreadable"`, `"otherWallet"`).
+    Resume,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 13] = [
+    pub const ALL: [ErrorKind; 14] = [
         ErrorKind::UserRejected,
         ErrorKind::RateLimited,
         ErrorKind::Conflict,
@@ -66,6 +69,7 @@ impl ErrorKind {
         ErrorKind::BadResponse,
         ErrorKind::Config,
         ErrorKind::Wallet,
+        ErrorKind::Resume,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +87,7 @@ impl ErrorKind {
             ErrorKind::BadResponse => "badResponse",
             ErrorKind::Config => "config",
             ErrorKind::Wallet => "wallet",
+            ErrorKind::Resume => "resume",
         }
     }
 }
@@ -392,6 +397,11 @@ impl From<&crate::flow::FlowError> for RatioAuthError {
 }
 
 impl RatioAuthError {
+    /// A `resume` error with its `reason`.
+    pub fn resume(reason: &'static str, message: impl Into<String>) -> Self {
+        RatioAuthError::new(ErrorKind::Resume, message).with_reason(reason)
+    }
+
     /// The engine error that ends a flow the driver stops itself (abort, a prompt that
     /// failed, the wallet switching accounts), so that the engine still reports `failed`.
     pub fn to_flow_error(&self) -> crate::flow::FlowError {
@@ -417,6 +427,8 @@ impl RatioAuthError {
             ErrorKind::Wallet => Flow::Wallet {
                 wallet_code: self.wallet_code,
             },
+            // Raised before any flow runs; never ends one.
+            ErrorKind::Resume => Flow::Config,
         };
         crate::flow::FlowError::new(kind, self.message.clone())
     }

@@ -93,3 +93,54 @@ fn session_storage() -> Option<Storage> {
         .dyn_into::<Storage>()
         .ok()
 }
+
+/// The unfinished sign-in of one `RatioAuth` instance (`flowStorage: "sessionStorage"`): the
+/// engine's [`crate::flow::FlowSnapshot`] JSON, in this tab's `sessionStorage` only. Where
+/// `sessionStorage` is unavailable nothing is saved (a reload then starts over).
+#[derive(Debug)]
+pub struct FlowStore {
+    enabled: bool,
+    key: String,
+}
+
+impl FlowStore {
+    /// Keyed by `base_url`, like the session.
+    pub fn new(enabled: bool, base_url: &str) -> FlowStore {
+        FlowStore {
+            enabled,
+            key: format!("ratio-auth:pendingSignIn:{base_url}"),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    pub fn save(&self, snapshot_json: &str) {
+        if self.enabled {
+            if let Some(storage) = session_storage() {
+                // A full quota loses the save, not the flow: the sign-in goes on.
+                let _ = storage.set_item(&self.key, snapshot_json);
+            }
+        }
+    }
+
+    pub fn load(&self) -> Option<String> {
+        if !self.enabled {
+            return None;
+        }
+        session_storage()?
+            .get_item(&self.key)
+            .ok()
+            .flatten()
+            .filter(|text| !text.is_empty())
+    }
+
+    pub fn clear(&self) {
+        if self.enabled {
+            if let Some(storage) = session_storage() {
+                let _ = storage.remove_item(&self.key);
+            }
+        }
+    }
+}

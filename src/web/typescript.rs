@@ -22,7 +22,8 @@ export type RatioAuthErrorKind =
   | "server"
   | "badResponse"
   | "config"
-  | "wallet";
+  | "wallet"
+  | "resume";
 
 /** A finer cause of a `wallet` error. */
 export type RatioAuthWalletReason =
@@ -37,6 +38,17 @@ export type RatioAuthWalletReason =
   | "badResponse"
   | "accountsChanged"
   | "other";
+
+/** A finer cause of a `resume` error. */
+export type RatioAuthResumeReason =
+  /** Nothing saved (or `flowStorage` is `"none"`). */
+  | "noPendingSignIn"
+  /** Older than its 10 minutes (cleared). */
+  | "expired"
+  /** Written by another SDK version, or damaged (cleared). */
+  | "unreadable"
+  /** The provider's account is not the saved `walletAddress` (the saved sign-in is kept). */
+  | "otherWallet";
 
 /**
  * Every error the SDK throws or rejects with: a real `Error` (`instanceof Error` holds, `stack`
@@ -56,8 +68,8 @@ export interface RatioAuthError extends Error {
   readonly signedBy?: string;
   /** `wallet` / `userRejected`: the EIP-1193 or JSON-RPC error code the wallet gave. */
   readonly walletCode?: number;
-  /** `wallet`: what exactly failed. */
-  readonly reason?: RatioAuthWalletReason;
+  /** `wallet` / `resume`: what exactly failed. */
+  readonly reason?: RatioAuthWalletReason | RatioAuthResumeReason;
   /** The original error (a wallet's error object, a fetch `TypeError`, an abort reason). */
   readonly cause?: unknown;
 }
@@ -127,6 +139,13 @@ export interface RatioAuthOptions {
   timeoutMs?: number;
   /** Where the final session JWT is kept; default `"memory"`. Never `localStorage`. */
   storage?: "memory" | "sessionStorage";
+  /**
+   * `"sessionStorage"` saves an unfinished sign-in whenever it waits for the user or a back-off,
+   * so that it survives a reload of the tab (`pendingSignIn()`, `resumeSignIn()`); cleared when
+   * it ends. Needs `storage: "sessionStorage"`: the saved flow holds its steps' session JWTs
+   * (never a code, a signature or a credential). Default `"none"`.
+   */
+  flowStorage?: "none" | "sessionStorage";
 }
 
 export type RatioAuthFactor = "wallet" | "sms" | "email";
@@ -293,6 +312,7 @@ export type RatioAuthEvent =
   | { type: "tokenRefreshed"; old: RatioAuthTokenRef; new: RatioAuthTokenRef }
   | { type: "refreshIgnored"; endpoint: RatioAuthEndpoint }
   | { type: "tokenRevoked"; token: RatioAuthTokenRef; reason: "phoneBelongsToAnotherUser" | "rejectedByServer" }
+  | { type: "resumed"; state: RatioAuthFlowState; purpose: RatioAuthPurpose }
   | { type: "signingAgain"; purpose: RatioAuthPurpose; reason: "serverError" | "timeout" | "network" }
   | { type: "codeResentAfterLostAnswer"; channel: RatioAuthOtpChannel }
   | { type: "stepRestarted"; purpose: RatioAuthPurpose; code: string }
@@ -311,6 +331,28 @@ export interface RatioAuthSignInOptions {
   prompts: RatioAuthPrompts;
   onEvent?(event: RatioAuthEvent): void;
   signal?: AbortSignal;
+}
+
+/** Options of `auth.resumeSignIn(...)`: the account and first factor come from the saved sign-in. */
+export interface RatioAuthResumeOptions {
+  provider: EIP1193Provider;
+  prompts: RatioAuthPrompts;
+  onEvent?(event: RatioAuthEvent): void;
+  signal?: AbortSignal;
+}
+
+/** What `auth.pendingSignIn()` shows of a saved sign-in: no JWT, destinations masked. */
+export interface RatioAuthPendingSignIn {
+  /** `null` while the path is not known yet. */
+  path: RatioAuthPath | null;
+  /** What the flow waits for. */
+  step: "phoneNumber" | "email" | "otp" | "confirmLink" | "backoff";
+  /** EIP-55: `resumeSignIn` needs the provider on this account. */
+  walletAddress: string;
+  phoneMask?: string;
+  emailMask?: string;
+  /** Unix ms after which it can no longer be resumed. */
+  expiresAt: number;
 }
 
 /** What `auth.signIn(...)` resolves to. */
