@@ -765,6 +765,9 @@ struct Model<'c> {
     after_loss: bool,
     /// The engine owes a resend because a used code came back after a lost answer.
     auto_resend: bool,
+    /// The last answer was a phone number or an email: the send it makes is a first send to
+    /// that destination (e.g. after Ratio refused the previous one), not a resend.
+    destination_given: bool,
     codes: HashMap<String, String>,
     latest_id: [Option<String>; 2],
     ids: u32,
@@ -837,6 +840,7 @@ impl<'c> Model<'c> {
             run_len: 0,
             after_loss: false,
             auto_resend: false,
+            destination_given: false,
             codes: HashMap::new(),
             latest_id: [None, None],
             ids: 0,
@@ -1265,8 +1269,16 @@ impl<'c> Model<'c> {
                 let cooldown = self.case.resend_cooldown_ms;
                 let max_codes = self.case.max_otp_attempts;
                 let auto_resend = std::mem::take(&mut self.auto_resend);
+                let first_to_destination = !is_authenticate(e)
+                    && matches!(self.last, Last::Answer(Note::Usable))
+                    && self.destination_given;
                 if let Some(step) = self.step.as_mut() {
-                    if !retry && !is_authenticate(e) && step.ok_sends > 0 && !auto_resend {
+                    if !retry
+                        && !is_authenticate(e)
+                        && step.ok_sends > 0
+                        && !auto_resend
+                        && !first_to_destination
+                    {
                         prop_assert!(
                             now >= step.last_ok_send_at + cooldown,
                             "resend {} ms before the cool-down ended",
@@ -1719,6 +1731,8 @@ impl<'c> Model<'c> {
 
     fn answer(&mut self, prompt: &Prompt) -> (Answer, Note, u64) {
         let case = self.case;
+        self.destination_given =
+            matches!(prompt, Prompt::PhoneNumber { .. } | Prompt::Email { .. });
         match prompt {
             Prompt::PhoneNumber { .. } => {
                 let (a, think) = self.next_answer(1, &case.phone, PhoneAns::Valid);

@@ -25,6 +25,7 @@ const ERROR_TEXT = {
   badResponse: ["Unexpected answer from the server", "The server sent something that is not Ratio's API (a proxy error page?)."],
   config: ["The app is misconfigured", "The SDK refused its settings. This is a bug in the page, not something you did."],
   wallet: ["The wallet could not do that", "The wallet refused or failed the request. Unlock it, check it is connected to this site, and try again."],
+  resume: ["The saved sign-in can't be resumed", "It expired, could not be read, or belongs to another wallet account. Start a scenario again."],
 };
 
 const WALLET_REASON_TEXT = {
@@ -196,6 +197,7 @@ function selectedWallet() {
 async function findWallets() {
   state.sandboxWallet = createSandboxWallet({
     onSign: (message) => { state.lastSignedChallenge = message; },
+    storageKey: "ratio-demo:burnerKey",
   });
   state.wallets = [
     {
@@ -459,6 +461,8 @@ function describeEvent(event) {
       return `Session JWT dropped (${event.reason ?? "revoked"})`;
     case "stepRestarted":
       return `Step restarted (${event.code})`;
+    case "resumed":
+      return `Resumed the saved sign-in: ${STATE_TEXT[event.state] ?? event.state}`;
     case "walletLinked":
       return `Wallet ${event.address} added to the account (${event.verified ? "verified" : "not verified yet"})`;
     case "finished":
@@ -578,7 +582,7 @@ function startInbox() {
 // Result and errors
 
 function showResult(result) {
-  const shortJwt = `${result.sessionJwt.slice(0, 12)}… (${result.factors.length}-factor, kept in memory)`;
+  const shortJwt = `${result.sessionJwt.slice(0, 12)}… (${result.factors.length}-factor, kept for this tab)`;
   $("result-title").textContent = result.walletVerified ? "Signed in" : "Signed in, wallet linked";
   $("result-path").textContent = PATH_TEXT[result.path] ?? result.path;
   $("result-path").dataset.path = result.path;
@@ -762,12 +766,8 @@ async function runScenario(name) {
       addTimeline("setup", `Sandbox: user ${created.id} created${body.walletAddress ? ` with wallet ${body.walletAddress}` : ""}`);
     }
     state.identity = identity;
-    $("identity-phone").textContent = identity.phone;
-    $("identity-email").textContent = identity.email;
-    $("identity-user").textContent = identity.userId ?? "";
-    $("identity-user-row").hidden = !identity.userId;
-    $("identity-note").textContent = SCENARIOS[name].note;
-    $("identity").hidden = false;
+    sessionStorage.setItem(DEMO_IDENTITY_KEY, JSON.stringify({ identity, scenario: name, userId: userId ?? null }));
+    showIdentity(identity, SCENARIOS[name].note);
     startInbox();
 
     state.controller = new AbortController();
@@ -780,24 +780,101 @@ async function runScenario(name) {
       onEvent,
       signal: state.controller.signal,
     });
-    setRunning(false);
-    addTimeline("done", `Signed in: ${PATH_TEXT[result.path] ?? result.path}`);
-    showResult(result);
-    if (result.path === "new") offerCreateUser(result);
-    else await showSandboxUser(userId ?? result.userMask?.id);
-    document.body.dataset.flow = "done";
+    await finishRun(result, userId);
   } catch (error) {
-    setRunning(false);
-    closePrompts();
-    addTimeline("error", `Error: ${error?.kind ?? "unknown"}${error?.code ? ` (${error.code})` : ""}`);
-    showError(error);
-    document.body.dataset.flow = "failed";
-    console.warn("sign-in failed:", error?.kind, error?.message);
+    failRun(error);
   } finally {
-    setRunning(false);
-    state.controller = null;
-    stopCountdown();
-    refreshInbox();
+    endRun();
+  }
+}
+
+function showIdentity(identity, note) {
+  $("identity-phone").textContent = identity.phone;
+  $("identity-email").textContent = identity.email;
+  $("identity-user").textContent = identity.userId ?? "";
+  $("identity-user-row").hidden = !identity.userId;
+  $("identity-note").textContent = note;
+  $("identity").hidden = false;
+}
+
+async function finishRun(result, userId) {
+  setRunning(false);
+  sessionStorage.removeItem(DEMO_IDENTITY_KEY);
+  addTimeline("done", `Signed in: ${PATH_TEXT[result.path] ?? result.path}`);
+  showResult(result);
+  if (result.path === "new") offerCreateUser(result);
+  else await showSandboxUser(userId ?? result.userMask?.id);
+  document.body.dataset.flow = "done";
+}
+
+function failRun(error) {
+  setRunning(false);
+  closePrompts();
+  addTimeline("error", `Error: ${error?.kind ?? "unknown"}${error?.code ? ` (${error.code})` : ""}`);
+  showError(error);
+  document.body.dataset.flow = "failed";
+  console.warn("sign-in failed:", error?.kind, error?.message);
+}
+
+function endRun() {
+  setRunning(false);
+  state.controller = null;
+  stopCountdown();
+  refreshInbox();
+  showPending();
+}
+
+// ---------------------------------------------------------------------------------------------
+// A sign-in interrupted by a reload (flowStorage: "sessionStorage")
+
+const DEMO_IDENTITY_KEY = "ratio-demo:identity";
+const PENDING_STEP_TEXT = {
+  phoneNumber: "your phone number",
+  email: "your email",
+  otp: "a code",
+  confirmLink: "your confirmation",
+  backoff: "a back-off to end",
+};
+
+/** Shows the "Resume" card when the SDK has a saved sign-in, hides it otherwise. */
+function showPending() {
+  const pending = state.auth?.pendingSignIn();
+  const card = $("pending");
+  if (!card) return;
+  card.hidden = !pending || state.running;
+  if (!pending) return;
+  const until = new Date(pending.expiresAt).toLocaleTimeString();
+  const path = pending.path ? ` on the ${PATH_TEXT[pending.path] ?? pending.path} path` : "";
+  $("pending-text").textContent = `A sign-in${path} was interrupted while it waited for ${PENDING_STEP_TEXT[pending.step] ?? pending.step}, for wallet ${pending.walletAddress}. It can be resumed until ${until}.`;
+}
+
+async function resumeRun() {
+  if (state.running || !state.auth) return;
+  const pending = state.auth.pendingSignIn();
+  if (!pending) return showPending();
+  const wallet = selectedWallet();
+  state.flowStart = performance.now();
+  resetFlowUi();
+  $("pending").hidden = true;
+  document.body.dataset.flow = "running";
+  setRunning(true);
+  addTimeline("setup", `Resuming the saved sign-in: it waited for ${PENDING_STEP_TEXT[pending.step] ?? pending.step}`);
+  let saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(DEMO_IDENTITY_KEY) ?? "null"); } catch { saved = null; }
+  if (saved?.identity) {
+    state.identity = saved.identity;
+    state.scenario = saved.scenario;
+    showIdentity(saved.identity, "The identity of the interrupted scenario.");
+    startInbox();
+  }
+  try {
+    state.controller = new AbortController();
+    const result = await state.auth.resumeSignIn({ provider: wallet.provider, prompts, onEvent, signal: state.controller.signal });
+    await finishRun(result, saved?.userId ?? undefined);
+  } catch (error) {
+    failRun(error);
+  } finally {
+    endRun();
   }
 }
 
@@ -812,6 +889,9 @@ async function boot() {
       baseUrl: BASE_URL,
       clientId: "sandbox",
       clientSecret: "sandbox-secret",
+      // A reload mid-flow (the user went to read the SMS) can be resumed.
+      storage: "sessionStorage",
+      flowStorage: "sessionStorage",
     });
   } catch (error) {
     status.textContent = `The SDK did not load: ${error?.message ?? error}. Is the page served by scripts/demo?`;
@@ -822,7 +902,14 @@ async function boot() {
   document.querySelectorAll(".scenario").forEach((button) => {
     button.addEventListener("click", () => runScenario(button.dataset.scenario));
   });
-  $("abort-flow").addEventListener("click", () => state.controller?.abort(new Error("aborted in the page")));
+  $("abort-flow").addEventListener("click", () => {
+    // The page's Stop means "give up": unlike a reload, nothing is kept to resume.
+    state.controller?.abort(new Error("aborted in the page"));
+    state.auth.discardPendingSignIn();
+  });
+  $("pending-resume").addEventListener("click", () => resumeRun());
+  $("pending-discard").addEventListener("click", () => { state.auth.discardPendingSignIn(); sessionStorage.removeItem(DEMO_IDENTITY_KEY); showPending(); });
+  showPending();
   status.textContent = `Ready · sandbox at ${BASE_URL}`;
   status.classList.add("ok");
   document.body.dataset.ready = "true";

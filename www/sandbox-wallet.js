@@ -74,9 +74,15 @@ export function randomAddress() {
  * show it. Returns `{ address, provider, regenerate() }`; `regenerate` swaps the key and emits
  * `accountsChanged`.
  */
-export function createSandboxWallet({ onSign } = {}) {
-  let secretKey = secp256k1.utils.randomSecretKey();
+export function createSandboxWallet({ onSign, storageKey } = {}) {
+  // With `storageKey`, the burner key is kept in this tab's sessionStorage so that a sign-in
+  // interrupted by a reload can be resumed with the same account (a real wallet keeps its
+  // accounts; a throw-away sandbox key is the only kind that may live there).
+  const saved = storageKey ? sessionStorage.getItem(storageKey) : null;
+  let secretKey = saved && /^[0-9a-f]{64}$/.test(saved) ? fromHex(saved) : secp256k1.utils.randomSecretKey();
   let address = addressOf(secretKey);
+  const keep = () => { if (storageKey) sessionStorage.setItem(storageKey, toHex(secretKey)); };
+  keep();
   let connected = false;
   const listeners = new Map();
 
@@ -138,6 +144,7 @@ export function createSandboxWallet({ onSign } = {}) {
     regenerate() {
       secretKey = secp256k1.utils.randomSecretKey();
       address = addressOf(secretKey);
+      keep();
       if (connected) emit("accountsChanged", [address]);
       return address;
     },

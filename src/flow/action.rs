@@ -1,7 +1,7 @@
 //! What the engine asks its driver to do ([`Action`]), the prompts it shows ([`Prompt`]) and
 //! what a successful flow yields ([`Outcome`]).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::api::{HttpRequest, UserMask};
 use crate::eip191::Address;
@@ -32,7 +32,7 @@ pub enum Action {
 }
 
 /// Why an answer was not accepted; set on the prompt that asks again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum InputProblem {
     /// The phone number is not `+` followed by 7 to 15 digits (E.164) once spaces, dashes, dots
@@ -64,7 +64,7 @@ impl InputProblem {
 }
 
 /// Kinds of prompt, for events and for matching answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PromptKind {
     PhoneNumber,

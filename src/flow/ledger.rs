@@ -26,7 +26,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::Serialize;
 
 use crate::api::Endpoint;
 use crate::eip191::Address;
@@ -35,7 +35,7 @@ use crate::secret::Secret;
 
 /// Why a factor step (and the requests in it) is made. Together with the factor kind, it keys
 /// the tokens in the ledger.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Purpose {
     /// Wallet as first factor (flows 1–3, step 1).
@@ -140,7 +140,7 @@ pub struct TokenRef {
 }
 
 /// Why a token was revoked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RevokeReason {
     /// The new-user wallet JWT after 409 `ALREADY_EXISTS_PHONE`.
@@ -149,7 +149,7 @@ pub enum RevokeReason {
     RejectedByServer,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(
     tag = "status",
     rename_all = "camelCase",
@@ -267,33 +267,25 @@ pub struct FinalSession<'a> {
     pub factors: &'a [FactorKind],
 }
 
-/// A ledger as a saved flow holds it (see [`super::FlowSnapshot`]): the JWTs and what the
-/// ledger knows about each; the claims are read again when it is loaded.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A ledger as a saved flow holds it (see [`super::FlowSnapshot`], which writes it out): the
+/// JWTs and what the ledger knows about each; the claims are read again when it is loaded.
+#[derive(Clone)]
 pub(crate) struct SavedLedger {
-    next_id: u32,
-    signed_wallet: Option<String>,
-    phone_conflict: bool,
-    entries: Vec<SavedEntry>,
+    pub(crate) next_id: u32,
+    pub(crate) signed_wallet: Option<String>,
+    pub(crate) phone_conflict: bool,
+    pub(crate) entries: Vec<SavedEntry>,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SavedEntry {
-    id: u32,
-    factor: FactorKind,
-    purpose: Purpose,
-    #[serde(serialize_with = "expose_secret")]
-    jwt: Secret,
-    factors: Vec<FactorKind>,
-    status: TokenStatus,
-    refreshed_from: Option<u32>,
-}
-
-/// `Secret` has no `Serialize` on purpose: a saved ledger writes its JWTs out by name only.
-fn expose_secret<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(secret.expose())
+#[derive(Clone)]
+pub(crate) struct SavedEntry {
+    pub(crate) id: u32,
+    pub(crate) factor: FactorKind,
+    pub(crate) purpose: Purpose,
+    pub(crate) jwt: Secret,
+    pub(crate) factors: Vec<FactorKind>,
+    pub(crate) status: TokenStatus,
+    pub(crate) refreshed_from: Option<u32>,
 }
 
 /// See the [module docs](self).

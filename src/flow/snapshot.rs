@@ -19,7 +19,8 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::api::UserMask;
 use crate::backoff::Backoff;
@@ -29,6 +30,8 @@ use super::action::{InputProblem, PromptKind};
 use super::event::FlowEvent;
 use super::input::{mask_email, mask_phone};
 use super::ledger::{Ledger, Purpose, SavedLedger};
+
+mod wire;
 use super::rng::SplitMix64;
 use super::state::{Call, Channel, FlowPath, FlowState, OtpPhase, Phase, SentOtp, Step};
 use super::{Flow, FlowConfig, MAX_SAFE_INTEGER};
@@ -115,8 +118,12 @@ pub struct PendingSummary {
 
 /// A saved flow. [`to_json`](Self::to_json) / [`from_json`](Self::from_json) are its only
 /// forms; `Debug` shows its shape, never its tokens or contact details.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+///
+/// The JSON is written and read by hand through `serde_json::Value` (a flat object of plain
+/// fields, enums as their camelCase names) rather than with serde derives: the derived
+/// deserializers of these tagged enums cost the wasm bundle ~40 KB gzip, reading a `Value`
+/// (already in the bundle for error bodies) a few.
+#[derive(Clone)]
 pub struct FlowSnapshot {
     version: u32,
     saved_at_ms: u64,
@@ -139,13 +146,7 @@ pub struct FlowSnapshot {
     ledger: SavedLedger,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
-)]
+#[derive(Clone)]
 enum SavedPhase {
     Wallet {
         purpose: Purpose,
@@ -162,20 +163,13 @@ enum SavedPhase {
     AddToUser,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone)]
 struct SavedSent {
     id: String,
     mask: String,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
-)]
+#[derive(Clone)]
 enum SavedStep {
     /// The prompt is rebuilt from the phase, as the engine built it.
     Ask {
@@ -189,21 +183,14 @@ enum SavedStep {
 }
 
 /// The calls a wait may be saved before: none carries a signature or a code.
-#[derive(Clone, Copy, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
-)]
+#[derive(Clone, Copy)]
 enum SavedCall {
     WalletStart,
     OtpSend { channel: Channel },
     AddToUser,
 }
 
-#[derive(Clone, Copy, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, Copy)]
 struct SavedBackoff {
     attempts: u32,
     first_failure_at: Option<u64>,
@@ -225,8 +212,7 @@ impl fmt::Debug for FlowSnapshot {
 impl FlowSnapshot {
     /// The snapshot as JSON text, for storage.
     pub fn to_json(&self) -> String {
-        // Every field is a plain string, number, bool or enum: serialising cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        wire::encode(self).to_string()
     }
 
     /// Reads a snapshot written by [`to_json`](Self::to_json). The version is checked first,
@@ -235,16 +221,9 @@ impl FlowSnapshot {
         if text.len() > MAX_SNAPSHOT_BYTES {
             return Err(SnapshotError::Unreadable("too long"));
         }
-        #[derive(Deserialize)]
-        struct Versioned {
-            version: u32,
-        }
-        let versioned: Versioned = serde_json::from_str(text)
+        let value: Value = serde_json::from_str(text)
             .map_err(|_| SnapshotError::Unreadable("not a saved sign-in"))?;
-        if versioned.version != SNAPSHOT_VERSION {
-            return Err(SnapshotError::UnknownVersion(versioned.version));
-        }
-        serde_json::from_str(text).map_err(|_| SnapshotError::Unreadable("not a saved sign-in"))
+        wire::decode(&value)
     }
 
     pub fn version(&self) -> u32 {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::api::{Endpoint, HttpRequest};
 use crate::jwt::FactorKind;
@@ -83,7 +83,7 @@ impl fmt::Display for FlowState {
 }
 
 /// Which of the four flows of `ratio-api.md` the sign-in took.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FlowPath {
     /// 1. The wallet's user is known (`userMask`): wallet, then SMS (or email) with its JWT.
@@ -115,7 +115,7 @@ impl fmt::Display for FlowPath {
 }
 
 /// An OTP delivery channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Channel {
     Sms,

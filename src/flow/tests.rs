@@ -2632,34 +2632,62 @@ fn stale_foreign_or_inconsistent_snapshots_are_refused() {
     ));
 
     // Parts that do not fit: a lifetime beyond the limit, a code prompt in a wallet step, an
-    // unreadable token, a signer that is not the flow's wallet, an unknown field.
-    let edits: Vec<(String, String)> = vec![
+    // unreadable token, a signer that is not the flow's wallet, an unknown field, a missing
+    // field, an unknown enum name, a number where a string belongs.
+    let original: Value = ok(serde_json::from_str(&json));
+    let expires = snapshot.expires_at_ms();
+    let wallet_b = wallet_b().to_checksum();
+    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
         (
-            format!("\"expiresAtMs\":{}", snapshot.expires_at_ms()),
-            format!("\"expiresAtMs\":{}", snapshot.expires_at_ms() + 1),
+            "lifetime",
+            Box::new(move |v| v["expiresAtMs"] = json!(expires + 1)),
         ),
         (
-            "\"phase\":{\"kind\":\"otp\"".into(),
-            "\"phase\":{\"kind\":\"wallet\",\"purpose\":\"walletSignIn\"},\"x\":{\"kind\":\"otp\""
-                .into(),
+            "phase",
+            Box::new(|v| v["phase"] = json!({"kind": "wallet", "purpose": "walletSignIn"})),
         ),
-        (t.wallet_new.clone(), "not.a.jwt".into()),
-        (wallet_a().to_checksum(), wallet_b().to_checksum()),
         (
-            "\"invalidAnswers\"".into(),
-            "\"extra\":1,\"invalidAnswers\"".into(),
+            "jwt",
+            Box::new(|v| v["ledger"]["entries"][0]["jwt"] = json!("not.a.jwt")),
         ),
+        (
+            "signer",
+            Box::new(move |v| v["ledger"]["signedWallet"] = json!(wallet_b)),
+        ),
+        ("extra", Box::new(|v| v["extra"] = json!(1))),
+        (
+            "missing",
+            Box::new(|v| {
+                if let Some(map) = v.as_object_mut() {
+                    map.remove("invalidAnswers");
+                }
+            }),
+        ),
+        (
+            "purpose",
+            Box::new(|v| v["phase"]["purpose"] = json!("somethingElse")),
+        ),
+        ("type", Box::new(|v| v["wallet"] = json!(42))),
     ];
-    for (from, to) in edits {
-        assert!(json.contains(&from), "the snapshot has no {from}: {json}");
-        let edited = json.replacen(&from, &to, 1);
-        let refused = FlowSnapshot::from_json(&edited)
+    for (what, edit) in edits {
+        let mut edited = original.clone();
+        edit(&mut edited);
+        let refused = FlowSnapshot::from_json(&edited.to_string())
             .and_then(|read| Flow::restore(config(), &read, h.now).map(|_| ()));
         assert!(
             matches!(refused, Err(SnapshotError::Unreadable(_))),
-            "{from} → {to}: {refused:?}"
+            "{what}: {refused:?}"
         );
     }
+    // The untouched JSON still restores.
+    assert!(
+        Flow::restore(
+            config(),
+            &ok(FlowSnapshot::from_json(&original.to_string())),
+            h.now
+        )
+        .is_ok()
+    );
 }
 
 #[test]

@@ -18,6 +18,8 @@ import init, {
   type RatioAuthFactor,
   type RatioAuthTokenFactor,
   type RatioAuthOtpPromptContext,
+  type RatioAuthPendingSignIn,
+  type RatioAuthResumeReason,
 } from "ratio-auth";
 
 declare const injected: EIP1193Provider | undefined;
@@ -36,6 +38,7 @@ const ERROR_TEXT: Record<RatioAuthErrorKind, string> = {
   badResponse: "not Ratio's answer",
   config: "misconfigured",
   wallet: "wallet failed",
+  resume: "cannot resume",
 };
 
 function describe(event: RatioAuthEvent): string {
@@ -60,6 +63,8 @@ function describe(event: RatioAuthEvent): string {
       return event.factors.join("+");
     case "walletLinked":
       return `${event.address} verified=${event.verified}`;
+    case "resumed":
+      return `resumed at ${event.state} (${event.purpose})`;
     case "finished":
       return `${event.path} walletVerified=${event.walletVerified}`;
     case "failed":
@@ -79,6 +84,7 @@ async function main(): Promise<void> {
     retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 120_000 },
     timeoutMs: 15_000,
     storage: "sessionStorage",
+    flowStorage: "sessionStorage",
   };
   const auth = new RatioAuth(options);
   const proxied = new RatioAuth({ baseUrl: "https://dapp.example/ratio", clientSessionId: "cs_123" });
@@ -117,6 +123,13 @@ async function main(): Promise<void> {
     const userId: string | undefined = result.userMask?.id;
     console.log(path, factors, firstFactor, jwt.length, verified, userId, result.walletAddress, result.userMask?.phoneMask);
 
+    const pending: RatioAuthPendingSignIn | null = auth.pendingSignIn();
+    if (pending && pending.step === "otp" && pending.expiresAt > Date.now()) {
+      const resumed: RatioAuthSignInResult = await auth.resumeSignIn({ provider, prompts, onEvent: (event) => console.log(describe(event)) });
+      console.log(resumed.path, pending.walletAddress, pending.phoneMask, pending.path);
+    }
+    auth.discardPendingSignIn();
+
     const session: RatioAuthSession | undefined = auth.session();
     if (session && !session.expired) console.log(session.expiresAt, session.factors);
 
@@ -141,6 +154,10 @@ async function main(): Promise<void> {
       const e: RatioAuthError = error;
       const retryAt: number | undefined = e.retryAt;
       console.log(ERROR_TEXT[e.kind], e.code, e.status, retryAt, e.signedBy, e.walletCode, e.reason, e.cause, e.stack);
+      if (e.kind === "resume") {
+        const why = e.reason as RatioAuthResumeReason;
+        console.log(why === "otherWallet" ? "switch back to the saved account" : "start again");
+      }
     } else {
       throw error;
     }
@@ -160,3 +177,7 @@ new RatioAuth({ baseUrl: 8080 });
 const notAKind: RatioAuthErrorKind = "oops";
 // @ts-expect-error firstFactor is wallet | sms | email
 void ({ firstFactor: "totp" } satisfies Partial<Parameters<RatioAuth["signIn"]>[0]>);
+// @ts-expect-error flowStorage is "none" | "sessionStorage"
+new RatioAuth({ baseUrl: "http://127.0.0.1:8080", flowStorage: "localStorage" });
+// @ts-expect-error resumeSignIn takes the account from the saved sign-in
+void ({ account: "0x01" } satisfies Partial<Parameters<RatioAuth["resumeSignIn"]>[0]>);
