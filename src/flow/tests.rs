@@ -1419,7 +1419,11 @@ fn a_contract_wallet_with_code_is_left_to_the_server() {
     let signature = contract_signature(&mut h);
     assert_eq!(h.flow.state(), FlowState::WalletSign);
     h.expect_get_code();
-    assert_eq!(h.requests.len(), 1, "nothing is sent before the code is known");
+    assert_eq!(
+        h.requests.len(),
+        1,
+        "nothing is sent before the code is known"
+    );
     h.code(Ok(true));
     let auth = h.expect_http(Endpoint::WalletAuthenticate);
     assert_eq!(auth.json()["signature"], json!(signature));
@@ -1456,8 +1460,10 @@ fn a_contract_wallet_with_code_is_left_to_the_server() {
         .map(|e| ok(serde_json::to_value(e)));
     assert_eq!(
         left,
-        Some(json!({"type": "signatureLeftToServer", "address": wallet_a().to_checksum(),
-            "walletKind": "contract", "evidence": "code"}))
+        Some(
+            json!({"type": "signatureLeftToServer", "address": wallet_a().to_checksum(),
+            "walletKind": "contract", "evidence": "code"})
+        )
     );
 }
 
@@ -1578,7 +1584,11 @@ fn a_long_signature_without_the_suffix_asks_for_code() {
 
 #[test]
 fn a_server_refusal_of_a_contract_signature_says_contract_wallets_are_not_accepted() {
-    for (status, code) in [(401, "INVALID_SIGNATURE"), (400, "INVALID_SIGNATURE"), (400, "INVALID_BODY")] {
+    for (status, code) in [
+        (401, "INVALID_SIGNATURE"),
+        (400, "INVALID_SIGNATURE"),
+        (400, "INVALID_BODY"),
+    ] {
         let mut h = Harness::new(config(), FirstFactor::Wallet);
         contract_signature(&mut h);
         h.expect_get_code();
@@ -1586,11 +1596,17 @@ fn a_server_refusal_of_a_contract_signature_says_contract_wallets_are_not_accept
         h.expect_http(Endpoint::WalletAuthenticate);
         h.error(status, code);
         let error = h.expect_fail();
-        assert_eq!(error.kind, ErrorKind::ContractWalletRefused, "{status} {code}");
+        assert_eq!(
+            error.kind,
+            ErrorKind::ContractWalletRefused,
+            "{status} {code}"
+        );
         assert_eq!(error.status, Some(status));
         assert_eq!(error.endpoint, Some(Endpoint::WalletAuthenticate));
         assert!(
-            error.message.contains("does not accept contract-wallet signatures"),
+            error
+                .message
+                .contains("does not accept contract-wallet signatures"),
             "{}",
             error.message
         );
@@ -1617,7 +1633,10 @@ fn erc6492_detection() {
     let suffix = hex::encode(ERC6492_MAGIC_SUFFIX);
     assert!(is_erc6492(&format!("0x00{suffix}")));
     assert!(is_erc6492(&format!("0X00{}", suffix.to_uppercase())));
-    assert!(!is_erc6492(&format!("0x{suffix}")), "the suffix alone wraps nothing");
+    assert!(
+        !is_erc6492(&format!("0x{suffix}")),
+        "the suffix alone wraps nothing"
+    );
     assert!(!is_erc6492(&format!("0x0{suffix}")), "odd length");
     assert!(!is_erc6492(&format!("0xzz{suffix}")));
     assert!(!is_erc6492(&format!("0x{suffix}00")));

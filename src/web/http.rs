@@ -28,10 +28,10 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
+use gloo_net::http::{Method, RequestBuilder, Response};
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use gloo_net::http::{Method, RequestBuilder, Response};
 use web_sys::{
     AbortController, AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader,
     RequestCache, RequestRedirect, ResponseType,
