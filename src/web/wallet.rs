@@ -315,11 +315,43 @@ impl Wallet {
         }
     }
 
+    /// Whether `address` holds contract code: `eth_getCode(address, "latest")`. Any hex string
+    /// other than `0x` / `0x0` (or an empty one) is code; anything that is not a string is a
+    /// [`WalletError::BadResponse`].
+    pub async fn has_code(
+        &self,
+        address: &Address,
+        signal: Option<&AbortSignal>,
+    ) -> Result<bool, WalletError> {
+        let params = Array::new();
+        params.push(&JsValue::from_str(&address.to_lower_hex()));
+        params.push(&JsValue::from_str("latest"));
+        let value = self.request("eth_getCode", Some(&params), signal).await?;
+        match value.as_string() {
+            Some(code) => Ok(code_is_present(&code)),
+            None => Err(WalletError::BadResponse {
+                method: "eth_getCode".to_owned(),
+                detail: "something that is not a hex string".to_owned(),
+            }),
+        }
+    }
+
     /// Calls `on_change` with the new accounts on every `accountsChanged` event, until the
     /// returned watch is dropped. A provider without `on` gives a watch that never fires.
     pub fn watch_accounts(&self, on_change: impl FnMut(Vec<Address>) + 'static) -> AccountsWatch {
         AccountsWatch::new(&self.provider, on_change)
     }
+}
+
+/// `eth_getCode`'s answer holds code: not empty, not `0x`, not all zero digits (some nodes
+/// answer `0x0` for an EOA).
+pub fn code_is_present(code: &str) -> bool {
+    let code = code.trim();
+    let digits = code
+        .strip_prefix("0x")
+        .or_else(|| code.strip_prefix("0X"))
+        .unwrap_or(code);
+    !digits.is_empty() && digits.bytes().any(|b| b != b'0')
 }
 
 /// The account to sign in with: `wanted` when given (compared as addresses, so case does not
