@@ -154,9 +154,11 @@ pub struct Script {
     /// Wrong codes to enter at the first code prompts, per channel, before the right one.
     pub wrong_sms_codes: u32,
     pub wrong_email_codes: u32,
-    /// The answer to `eth_getCode`: the account is a smart-contract wallet whose owner is the
-    /// signing key (so the key's address need not be the flow's wallet).
+    /// The answer to `eth_getCode`: the account is a smart-contract wallet.
     pub has_code: bool,
+    /// The signing key need not be the flow's wallet (a contract wallet's owner, or a test of
+    /// the local check).
+    pub foreign_signer: bool,
 }
 
 impl Script {
@@ -168,6 +170,7 @@ impl Script {
             wrong_sms_codes: 0,
             wrong_email_codes: 0,
             has_code: false,
+            foreign_signer: false,
         }
     }
 }
@@ -451,7 +454,7 @@ impl Env {
                     flow.on_http(received_ms, outcome);
                 }
                 Action::Sign { address, message } => {
-                    if !script.has_code {
+                    if !script.foreign_signer {
                         assert_eq!(
                             address,
                             address_of(key),
