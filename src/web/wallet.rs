@@ -316,8 +316,8 @@ impl Wallet {
     }
 
     /// Whether `address` holds contract code: `eth_getCode(address, "latest")`. Any hex string
-    /// other than `0x` / `0x0` (or an empty one) is code; anything that is not a string is a
-    /// [`WalletError::BadResponse`].
+    /// other than `0x` / `0x0` (or an empty one) is code; anything that is not a hex string is
+    /// a [`WalletError::BadResponse`].
     pub async fn has_code(
         &self,
         address: &Address,
@@ -327,8 +327,8 @@ impl Wallet {
         params.push(&JsValue::from_str(&address.to_lower_hex()));
         params.push(&JsValue::from_str("latest"));
         let value = self.request("eth_getCode", Some(&params), signal).await?;
-        match value.as_string() {
-            Some(code) => Ok(code_is_present(&code)),
+        match value.as_string().as_deref().and_then(code_is_present) {
+            Some(present) => Ok(present),
             None => Err(WalletError::BadResponse {
                 method: "eth_getCode".to_owned(),
                 detail: "something that is not a hex string".to_owned(),
@@ -343,15 +343,18 @@ impl Wallet {
     }
 }
 
-/// `eth_getCode`'s answer holds code: not empty, not `0x`, not all zero digits (some nodes
-/// answer `0x0` for an EOA).
-pub fn code_is_present(code: &str) -> bool {
+/// Whether `eth_getCode`'s answer holds code: not empty, not `0x`, not all zero digits (some
+/// nodes answer `0x0` for an EOA). `None` when it is not hex.
+pub fn code_is_present(code: &str) -> Option<bool> {
     let code = code.trim();
     let digits = code
         .strip_prefix("0x")
         .or_else(|| code.strip_prefix("0X"))
         .unwrap_or(code);
-    !digits.is_empty() && digits.bytes().any(|b| b != b'0')
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some(digits.bytes().any(|b| b != b'0'))
 }
 
 /// The account to sign in with: `wanted` when given (compared as addresses, so case does not
