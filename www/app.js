@@ -772,7 +772,8 @@ async function runScenario(name) {
     const body = { phoneNumber: identity.phone, emailAddress: identity.email, firstName: "Ada", lastName: "Lovelace", country: "US" };
     if (name === "returning") body.walletAddress = address;
     if (name === "link" || name === "storm") body.walletAddress = randomAddress();
-    if (name !== "new") {
+    // A smart wallet signs in as a new user too: no account is made for it beforehand.
+    if (name !== "new" && name !== "smart") {
       const created = await sandbox("POST", "/sandbox/users", body);
       identity.userId = created.id;
       userId = created.id;
