@@ -16,7 +16,7 @@ use ratio_auth::api::Endpoint;
 use ratio_auth::eip191::Address;
 use ratio_auth::flow::{
     Channel, ClientContext, Credentials, ErrorKind, FirstFactor, FlowConfig, FlowEvent, FlowPath,
-    InputProblem, Prompt, RetryReason, RevokeReason, Start,
+    InputProblem, Prompt, RetryReason, RevokeReason, Start, WalletKind,
 };
 use ratio_auth::secret::Secret;
 use serde_json::json;
@@ -894,4 +894,125 @@ async fn a_lost_code_check_answer_sends_a_new_code_without_charging_an_attempt()
         );
     }
     env.sandbox.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Smart-contract wallets
+// ---------------------------------------------------------------------------------------------
+
+/// A contract wallet (its own address, no key) owned by `owner`, registered with the sandbox.
+async fn contract_wallet(env: &Env, label: &str, owner: &k256::ecdsa::SigningKey) -> Address {
+    let wallet = address_of(&key(label));
+    let (status, body) = env
+        .sandbox_post(
+            "/sandbox/contract-wallets",
+            json!({"address": wallet.to_checksum(), "owner": address_of(owner).to_checksum()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    wallet
+}
+
+#[tokio::test]
+async fn a_contract_wallet_signs_in_with_its_owners_signature() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let owner = key("safe owner");
+    let wallet = contract_wallet(&env, "safe", &owner).await;
+    let script = Script {
+        has_code: true,
+        foreign_signer: true,
+        ..Script::new(PHONE, EMAIL)
+    };
+    let run = env
+        .drive(
+            config(),
+            start(wallet, FirstFactor::Wallet),
+            &owner,
+            &script,
+        )
+        .await;
+    let outcome = run.outcome();
+    assert_eq!(outcome.wallet_kind, WalletKind::Contract);
+    assert_eq!(outcome.wallet_address, wallet);
+    assert_eq!(outcome.path, FlowPath::New);
+    assert_eq!(
+        kinds(outcome.session_jwt.expose()),
+        set(&[Kind::Wallet, Kind::Sms])
+    );
+    assert!(run.events.iter().any(|e| matches!(
+        e,
+        FlowEvent::SignatureLeftToServer {
+            wallet_kind: WalletKind::Contract,
+            ..
+        }
+    )));
+}
+
+#[tokio::test]
+async fn a_server_without_contract_wallets_refuses_with_a_typed_error() {
+    let env = start_sandbox_with(ratio_sandbox::Config {
+        variants: ratio_sandbox::Variants {
+            no_contract_wallets: true,
+            ..ratio_sandbox::Variants::default()
+        },
+        ..ratio_sandbox::Config::default()
+    })
+    .await;
+    let owner = key("safe owner 2");
+    let wallet = contract_wallet(&env, "safe 2", &owner).await;
+    let script = Script {
+        has_code: true,
+        foreign_signer: true,
+        ..Script::new(PHONE, EMAIL)
+    };
+    let run = env
+        .drive(
+            config(),
+            start(wallet, FirstFactor::Wallet),
+            &owner,
+            &script,
+        )
+        .await;
+    let error = run.error();
+    assert_eq!(error.kind, ErrorKind::ContractWalletRefused);
+    assert_eq!(error.status, Some(401));
+    assert!(
+        error
+            .message
+            .contains("does not accept contract-wallet signatures"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn an_owner_signature_for_an_account_without_code_is_refused_locally() {
+    let env = start_sandbox(Duration::from_millis(300)).await;
+    let owner = key("not an owner");
+    let wallet = address_of(&key("plain account"));
+    let run = env
+        .drive(
+            config(),
+            start(wallet, FirstFactor::Wallet),
+            &owner,
+            // The driver answers "no code", but still lets a foreign key sign.
+            &Script {
+                foreign_signer: true,
+                ..Script::new(PHONE, EMAIL)
+            },
+        )
+        .await;
+    assert!(matches!(
+        run.error().kind,
+        ErrorKind::SignatureMismatch {
+            signed_by: Some(signer),
+            ..
+        } if signer == address_of(&owner)
+    ));
+    assert!(
+        run.exchanges
+            .iter()
+            .all(|x| x.endpoint != Endpoint::WalletAuthenticate),
+        "nothing was sent"
+    );
 }

@@ -2151,6 +2151,12 @@ fn run_case_with(case: &Case, reloading: bool) -> Result<Run, TestCaseError> {
                 now += think;
                 flow.on_signature(now, result);
             }
+            // The model's wallet is a key: any signature that is not its own meets no code, so
+            // the local check's verdict stands (what the model expects of a bad signature).
+            Action::GetCode { address } => {
+                prop_assert_eq!(address, m.wallet, "asked for another account's code");
+                flow.on_code(now, Ok(false));
+            }
             Action::Ask(prompt) => {
                 m.check_prompt(&prompt)?;
                 let (answer, note, think) = m.answer(&prompt);

@@ -66,6 +66,11 @@ export function makeProvider(accounts, sign, mode) {
           if (mode === "quirk") return Promise.reject({ code: -32603, message: "Internal JSON-RPC error.", data: { originalError: { code: 4001, message: "MetaMask Message Signature: User denied message signature." } } });
           if (mode === "never") return new Promise(() => {});
           return Promise.resolve().then(() => sign(args.params[0], args.params[1]));
+        case "eth_getCode":
+          // "contract": a deployed smart-contract wallet; other modes keep the 4200 below.
+          if (mode === "contract") return Promise.resolve("0x6080604052348015600f57600080fd5b50");
+          if (mode === "contractNoCode") return Promise.resolve("0x");
+          return Promise.reject({ code: 4200, message: "unsupported " + args.method });
         default:
           return Promise.reject({ code: 4200, message: "unsupported " + args.method });
       }
@@ -498,6 +503,7 @@ async fn new_user_wallet_then_phone() {
     let result = run.sign_in(&auth()).await.unwrap();
 
     assert_signed_in(&result, "new", &wallet, true);
+    assert_eq!(result["walletKind"], "eoa");
     assert_eq!(result["factors"], json!(["wallet", "sms"]));
     assert!(result.get("userMask").is_none(), "{result}");
     let kinds: Vec<Value> = run.prompts().iter().map(|p| p["kind"].clone()).collect();
@@ -743,6 +749,113 @@ async fn a_signature_from_another_account() {
         Some(signer_address.to_checksum())
     );
     // Checked locally: the bad signature never reached the server.
+    assert!(
+        !run.events()
+            .iter()
+            .any(|e| e["type"] == "requestSent" && e["endpoint"] == "walletAuthenticate")
+    );
+    // This provider has no eth_getCode (4200): treated as no code, and said so.
+    assert!(
+        run.events()
+            .iter()
+            .any(|e| e["type"] == "codeCheckFailed" && e["walletCode"] == 4200),
+        "{:?}",
+        run.events()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Smart-contract wallets (the sandbox plays both servers: with and without EIP-1271)
+// ---------------------------------------------------------------------------------------------
+
+/// A contract wallet at a fresh address, registered with the sandbox, whose provider answers
+/// `eth_getCode` with code (`mode`) and signs with the owner's key.
+async fn contract_wallet(mode: &str) -> TestWallet {
+    let (account, owner) = (random_key(), random_key());
+    let wallet = TestWallet::with_keys(&account, owner.clone(), mode);
+    let owner_address = Address::from_verifying_key(owner.verifying_key());
+    let (status, body) = sandbox_post(
+        "/sandbox/contract-wallets",
+        json!({"address": wallet.address.to_checksum(), "owner": owner_address.to_checksum()}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    wallet
+}
+
+async fn set_contract_support(accept: bool) {
+    let (status, body) = sandbox_post(
+        "/sandbox/contract-wallets/support",
+        json!({"accept": accept}),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"accept": accept})));
+}
+
+#[wasm_bindgen_test]
+async fn a_contract_wallet_signs_in_when_the_server_accepts_it() {
+    set_contract_support(true).await;
+    let wallet = contract_wallet("contract").await;
+    let contact = contact();
+    let run = Run::new(
+        &wallet,
+        json!({"phone": contact.phone, "email": contact.email}),
+    );
+    let result = run.sign_in(&auth()).await.unwrap();
+    assert_signed_in(&result, "new", &wallet, true);
+    assert_eq!(result["walletKind"], "contract");
+    let events = run.events();
+    assert!(
+        events.iter().any(|e| e["type"] == "signatureLeftToServer"
+            && e["walletKind"] == "contract"
+            && e["evidence"] == "code"
+            && e["address"] == json!(wallet.address.to_checksum())),
+        "{events:?}"
+    );
+    assert_eq!(
+        events
+            .last()
+            .map(|e| (e["type"].clone(), e["walletKind"].clone())),
+        Some((json!("finished"), json!("contract")))
+    );
+    assert!(!events.iter().any(|e| e["type"] == "signatureChecked"));
+}
+
+#[wasm_bindgen_test]
+async fn a_server_without_contract_wallets_refuses_with_a_typed_error() {
+    let wallet = contract_wallet("contract").await;
+    set_contract_support(false).await;
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let outcome = run.sign_in(&auth()).await;
+    // Put back before asserting, so a failure here does not spill into other tests.
+    set_contract_support(true).await;
+    let error = expect_error(outcome, "contractWalletRefused");
+    assert_eq!(prop(&error, "status").as_f64(), Some(401.0));
+    let message = prop(&error, "message").as_string().unwrap_or_default();
+    assert!(
+        message.contains("does not accept contract-wallet signatures"),
+        "{message}"
+    );
+    assert!(!message.contains("made by"), "{message}");
+    assert!(
+        run.events()
+            .iter()
+            .any(|e| e["type"] == "requestSent" && e["endpoint"] == "walletAuthenticate"),
+        "the server was asked"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_owner_signature_for_an_account_without_code_stays_a_mismatch() {
+    let wallet = contract_wallet("contractNoCode").await;
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    expect_error(run.sign_in(&auth()).await, "signatureMismatch");
     assert!(
         !run.events()
             .iter()

@@ -455,6 +455,7 @@ fn errors_are_real_js_errors_with_kind_code_status() {
             "invalidOtp",
             "mfaRequired",
             "signatureMismatch",
+            "contractWalletRefused",
             "network",
             "timeout",
             "aborted",

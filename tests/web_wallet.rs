@@ -618,3 +618,71 @@ fn account_selection_and_the_accounts_changed_rule() {
     assert!(!accounts_change_ends_flow(&b, false, &[a, b]));
     assert!(accounts_change_ends_flow(&b, false, &[a]));
 }
+
+#[wasm_bindgen_test]
+async fn eth_get_code_reads_code_and_its_absence() {
+    for (answer, has_code) in [
+        (r#""0x6080604052""#, true),
+        (r#""0x""#, false),
+        (r#""0x0""#, false),
+        (r#""""#, false),
+        (r#""0x000""#, false),
+    ] {
+        let provider = provider_with(
+            &format!(r#"{{"eth_getCode":{{"result":{answer}}}}}"#),
+            false,
+        );
+        let wallet = Wallet::new(provider.clone(), Some(1_000)).unwrap();
+        assert_eq!(
+            wallet.has_code(&addr(ADDR_A), None).await,
+            Ok(has_code),
+            "{answer}"
+        );
+        let call = calls(&provider).get(0);
+        assert_eq!(call_method(&call), "eth_getCode");
+        let params = js_sys::Reflect::get(&call, &"params".into()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(
+                &js_sys::JSON::stringify(&params)
+                    .unwrap()
+                    .as_string()
+                    .unwrap()
+            )
+            .unwrap(),
+            serde_json::json!([addr(ADDR_A).to_lower_hex(), "latest"])
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn eth_get_code_failures_are_typed() {
+    for script in [
+        r#"{"eth_getCode":{"result":{"code":"0x60"}}}"#,
+        r#"{"eth_getCode":{"result":96}}"#,
+        r#"{"eth_getCode":{"result":"0xnothex"}}"#,
+    ] {
+        let wallet = Wallet::new(provider_with(script, false), Some(1_000)).unwrap();
+        let error = wallet.has_code(&addr(ADDR_A), None).await.unwrap_err();
+        assert!(
+            matches!(error, WalletError::BadResponse { .. }),
+            "{script}: {error:?}"
+        );
+    }
+    let wallet = Wallet::new(provider_with("{}", false), Some(1_000)).unwrap();
+    let error = wallet.has_code(&addr(ADDR_A), None).await.unwrap_err();
+    assert!(
+        matches!(error, WalletError::UnsupportedMethod { .. }),
+        "{error:?}"
+    );
+    let wallet = Wallet::new(
+        provider_with(r#"{"eth_getCode":{"throwSync":{"message":"boom"}}}"#, false),
+        Some(1_000),
+    )
+    .unwrap();
+    assert!(wallet.has_code(&addr(ADDR_A), None).await.is_err());
+    let wallet = Wallet::new(provider_with(r#"{"eth_getCode":"never"}"#, false), Some(50)).unwrap();
+    assert_eq!(
+        wallet.has_code(&addr(ADDR_A), None).await,
+        Err(WalletError::Timeout)
+    );
+}

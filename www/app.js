@@ -3,7 +3,7 @@
 // `/sandbox/*` endpoints only to set up scenarios and to show the codes it "sent".
 
 import init, { RatioAuth, discoverWallets } from "./pkg/ratio_auth.js";
-import { createSandboxWallet, randomAddress, randomUsPhone } from "./sandbox-wallet.js";
+import { createSandboxWallet, createSmartWallet, randomAddress, randomUsPhone } from "./sandbox-wallet.js";
 
 const $ = (id) => document.getElementById(id);
 const BASE_URL = location.origin;
@@ -18,6 +18,7 @@ const ERROR_TEXT = {
   invalidOtp: ["That code did not work", "The code was wrong or has expired, and no tries are left. Start again to get a new code."],
   mfaRequired: ["A second factor is needed", "Ratio needs a second verified factor in this session before it allows this."],
   signatureMismatch: ["The signature is from another account", "The wallet signed with a different account than the one it connected. Switch accounts in the wallet and try again."],
+  contractWalletRefused: ["Smart-contract wallets are not accepted", "The server refused this smart-contract wallet's signature: it does not accept contract-wallet signatures. Sign in with a regular (EOA) wallet."],
   network: ["Can't reach the server", "The request never got an answer. Check your connection (is the sandbox running?) and try again."],
   timeout: ["This took too long", "The server or the wallet did not answer in time. Try again."],
   aborted: ["Stopped", "The sign-in was cancelled before it finished."],
@@ -441,6 +442,10 @@ function describeEvent(event) {
       return `✕ ${endpointName(event.endpoint)}: ${event.timeout ? "timed out" : "no answer"}`;
     case "signatureChecked":
       return `Signature checked locally: ${event.address}`;
+    case "signatureLeftToServer":
+      return `Smart-contract wallet (${event.evidence === "erc6492" ? "ERC-6492 signature" : "has code"}): Ratio checks the signature`;
+    case "codeCheckFailed":
+      return "eth_getCode failed: taken as no code, the local check stands";
     case "otpSent":
       return `Code sent by ${event.channel === "sms" ? "SMS" : "email"} to ${event.destinationMask}`;
     case "otpRejected":
@@ -466,7 +471,7 @@ function describeEvent(event) {
     case "walletLinked":
       return `Wallet ${event.address} added to the account (${event.verified ? "verified" : "not verified yet"})`;
     case "finished":
-      return `Finished: ${PATH_TEXT[event.path] ?? event.path ?? ""}`;
+      return `Finished: ${PATH_TEXT[event.path] ?? event.path ?? ""}${event.walletKind === "contract" ? " (smart-contract wallet)" : ""}`;
     case "failed":
       return `Stopped: ${event.error?.kind ?? "error"}${event.error?.code ? ` (${event.error.code})` : ""}`;
     default: {
@@ -587,7 +592,9 @@ function showResult(result) {
   $("result-path").textContent = PATH_TEXT[result.path] ?? result.path;
   $("result-path").dataset.path = result.path;
   $("result-factors").textContent = result.factors.join(" + ");
-  $("result-wallet").textContent = result.walletAddress;
+  $("result-wallet").textContent = result.walletKind === "contract"
+    ? `${result.walletAddress} (smart-contract wallet)`
+    : result.walletAddress;
   $("result-verified").textContent = result.walletVerified
     ? "Yes"
     : "Not yet: it is attached, and verifies at its next sign-in";
@@ -713,6 +720,7 @@ const SCENARIOS = {
   link: { title: "New wallet, existing user", note: "An account with this phone and email (and another wallet) was just created. Sign in with the new wallet, then prove the account is yours." },
   factorFirst: { title: "Existing factor first", note: "An account with this phone and email (no wallet) was just created. Sign in by SMS first; the wallet then joins the account." },
   storm: { title: "Link path under a 429 storm", note: "As the link path; when you confirm the account, the sandbox answers the next three SMS sends with 429." },
+  smart: { title: "Smart wallet", note: "A smart-contract wallet (EIP-1271) owned by the burner key, registered in the sandbox: its signature is not the account's own, so the SDK asks for its code and lets Ratio check it." },
 };
 
 function resetFlowUi() {
@@ -736,7 +744,10 @@ function setRunning(running) {
 
 async function runScenario(name) {
   if (state.running || !state.auth) return;
-  const wallet = selectedWallet();
+  // A smart wallet needs the sandbox to know its owner: it is always the burner's.
+  let wallet = name === "smart"
+    ? { name: "a smart-contract wallet owned by the burner key", smart: true }
+    : selectedWallet();
   state.scenario = name;
   state.flowStart = performance.now();
   resetFlowUi();
@@ -746,9 +757,15 @@ async function runScenario(name) {
   addTimeline("setup", `Scenario: ${SCENARIOS[name].title}, with ${wallet.name}`);
   let userId;
   try {
-    if (wallet.sandbox) {
+    if (wallet.sandbox || wallet.smart) {
       state.sandboxWallet.regenerate();
       updateBurnerDetail();
+    }
+    if (wallet.smart) {
+      const smart = createSmartWallet(state.sandboxWallet);
+      await sandbox("POST", "/sandbox/contract-wallets", { address: smart.address, owner: state.sandboxWallet.address });
+      addTimeline("setup", `Sandbox: contract wallet ${smart.address} registered, owned by ${state.sandboxWallet.address}`);
+      wallet = { ...wallet, provider: smart.provider };
     }
     const accounts = await wallet.provider.request({ method: "eth_requestAccounts" });
     const address = Array.isArray(accounts) ? accounts[0] : undefined;
@@ -759,7 +776,8 @@ async function runScenario(name) {
     const body = { phoneNumber: identity.phone, emailAddress: identity.email, firstName: "Ada", lastName: "Lovelace", country: "US" };
     if (name === "returning") body.walletAddress = address;
     if (name === "link" || name === "storm") body.walletAddress = randomAddress();
-    if (name !== "new") {
+    // A smart wallet signs in as a new user too: no account is made for it beforehand.
+    if (name !== "new" && name !== "smart") {
       const created = await sandbox("POST", "/sandbox/users", body);
       identity.userId = created.id;
       userId = created.id;

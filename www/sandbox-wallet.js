@@ -150,3 +150,39 @@ export function createSandboxWallet({ onSign, storageKey } = {}) {
     },
   };
 }
+
+/** What the smart wallet's `eth_getCode` answers: any non-empty bytecode will do. */
+const SMART_WALLET_CODE = "0x6080604052348015600f57600080fd5b50";
+
+/**
+ * A smart-contract wallet (EIP-1271) at a fresh random address, owned by `owner` (a sandbox
+ * wallet): `eth_getCode` answers code, and `personal_sign` is the owner's signature, which is
+ * what the sandbox checks for a wallet registered with `POST /sandbox/contract-wallets`.
+ */
+export function createSmartWallet(owner) {
+  const address = randomAddress();
+  const provider = {
+    isSandboxWallet: true,
+    async request({ method, params } = {}) {
+      switch (method) {
+        case "eth_requestAccounts":
+        case "eth_accounts":
+          return [address];
+        case "eth_getCode":
+          return SMART_WALLET_CODE;
+        case "personal_sign": {
+          const [message, account] = Array.isArray(params) ? params : [];
+          if (typeof account !== "string" || account.toLowerCase() !== address.toLowerCase()) {
+            throw rpcError(4100, "the smart wallet does not hold that account");
+          }
+          return owner.provider.request({ method, params: [message, owner.address] });
+        }
+        default:
+          return owner.provider.request({ method, params });
+      }
+    },
+    on() { return provider; },
+    removeListener() { return provider; },
+  };
+  return { address, provider };
+}

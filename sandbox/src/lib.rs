@@ -21,6 +21,7 @@ pub mod caps;
 pub mod clock;
 mod config;
 mod contact;
+pub mod contract;
 mod cors;
 pub mod error;
 mod extract;

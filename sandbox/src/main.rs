@@ -34,6 +34,8 @@ VARIANTS (other readings of Ratio's docs, to test clients against):
                                 absent (no code field), plain-text (no JSON error bodies)
     --null-messages             Error bodies say \"message\": null
     --add-to-user-body BODY     What addToUser answers: object ({}, default), null, nothing
+    --no-contract-wallets       Refuse contract wallets' signatures (401), as a server without
+                                EIP-1271 support would (also POST /sandbox/contract-wallets/support)
 
     --allow-host NAME           Also accept this Host header (repeatable); loopback names and
                                 the --addr host are always accepted, others get 421
@@ -99,6 +101,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
                     .map_err(|e| format!("--error-codes: {e}"))?;
             }
             "--null-messages" => config.variants.null_messages = true,
+            "--no-contract-wallets" => config.variants.no_contract_wallets = true,
             "--add-to-user-body" => {
                 config.variants.add_to_user_body = value()?
                     .parse()
@@ -229,6 +232,7 @@ mod tests {
             "--tokens-without-factors",
             "--error-codes=renamed",
             "--null-messages",
+            "--no-contract-wallets",
             "--add-to-user-body",
             "nothing",
         ])
@@ -241,6 +245,7 @@ mod tests {
                 error_codes: ratio_sandbox::ErrorCodes::Renamed,
                 null_messages: true,
                 add_to_user_body: ratio_sandbox::AddToUserBody::Nothing,
+                no_contract_wallets: true,
             }
         );
         assert!(run(&["--error-codes", "loud"]).is_err());

@@ -29,6 +29,52 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/sandbox/faults", post(add_fault).get(list_faults))
         .route("/sandbox/reset", post(reset))
         .route("/sandbox/clock", post(advance_clock).get(clock))
+        .route("/sandbox/contract-wallets", post(add_contract_wallet))
+        .route(
+            "/sandbox/contract-wallets/support",
+            post(set_contract_support).get(contract_support),
+        )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ContractWalletBody {
+    address: String,
+    owner: String,
+}
+
+async fn add_contract_wallet(
+    State(state): State<Arc<AppState>>,
+    ApiJson(req): ApiJson<ContractWalletBody>,
+) -> Result<Response, ApiError> {
+    let address = crate::store::parse_address(&req.address)?;
+    let owner = crate::store::parse_address(&req.owner)?;
+    let mut wallets = state.contract_wallets.lock();
+    if !wallets.register(address, owner) {
+        return Err(crate::caps::full("contract wallets", wallets.cap()));
+    }
+    let body = json!({"address": address.to_checksum(), "owner": owner.to_checksum()});
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ContractSupport {
+    accept: bool,
+}
+
+async fn set_contract_support(
+    State(state): State<Arc<AppState>>,
+    ApiJson(req): ApiJson<ContractSupport>,
+) -> Json<ContractSupport> {
+    state.contract_wallets.lock().set_accept(req.accept);
+    Json(req)
+}
+
+async fn contract_support(State(state): State<Arc<AppState>>) -> Json<ContractSupport> {
+    Json(ContractSupport {
+        accept: state.contract_wallets.lock().accepts(),
+    })
 }
 
 async fn create_user(

@@ -8,6 +8,7 @@ use parking_lot::Mutex;
 use crate::StartError;
 use crate::clock::Clock;
 use crate::config::{Config, SeedUser};
+use crate::contract::ContractWallets;
 use crate::error::ApiError;
 use crate::faults::Faults;
 use crate::jwt::JwtKeys;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub(crate) jwt: JwtKeys,
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: Mutex<Faults>,
+    pub(crate) contract_wallets: Mutex<ContractWallets>,
 }
 
 impl AppState {
@@ -73,6 +75,10 @@ impl AppState {
             jwt,
             store: Mutex::new(store),
             faults: Mutex::new(Faults::default()),
+            contract_wallets: Mutex::new(ContractWallets::new(
+                !config.variants.no_contract_wallets,
+                config.caps.users,
+            )),
             config,
         };
         let mut seeds: Vec<SeedUser> = Vec::new();
@@ -120,10 +126,12 @@ impl AppState {
         Ok(store.create_seed_user(&id, seed, now)?.id.clone())
     }
 
-    /// Clears users, sessions, codes, limits, the outbox, client sessions and faults.
+    /// Clears users, sessions, codes, limits, the outbox, client sessions, faults and contract
+    /// wallets (whose support goes back to the start setting).
     pub fn reset(&self) {
         self.store.lock().reset();
         self.faults.lock().clear();
+        self.contract_wallets.lock().reset();
     }
 
     pub(crate) fn mint(&self, session: &Session) -> Result<String, ApiError> {

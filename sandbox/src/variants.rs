@@ -32,6 +32,10 @@ pub struct Variants {
     pub null_messages: bool,
     /// What a successful `cryptoWallet:addToUser` answers.
     pub add_to_user_body: AddToUserBody,
+    /// A server without EIP-1271 support: signatures of registered contract wallets are
+    /// refused (401 `INVALID_SIGNATURE`). Also switched at run time through
+    /// `POST /sandbox/contract-wallets/support`.
+    pub no_contract_wallets: bool,
 }
 
 /// The `code` of error bodies.

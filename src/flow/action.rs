@@ -21,6 +21,10 @@ pub enum Action {
     /// Ask the wallet to `personal_sign` `message` (its UTF-8 bytes, usually passed as `0x`-hex)
     /// with `address`, then call [`on_signature`](super::Flow::on_signature).
     Sign { address: Address, message: String },
+    /// Ask the wallet's provider whether `address` holds contract code (`eth_getCode(address,
+    /// "latest")`), then call [`on_code`](super::Flow::on_code). Asked only when the signature
+    /// is not an EOA signature of `address`: a smart-contract wallet (EIP-1271) signs that way.
+    GetCode { address: Address },
     /// Ask the user, then call [`on_answer`](super::Flow::on_answer).
     Ask(Prompt),
     /// Sleep until this unix-ms time, then call [`on_timer`](super::Flow::on_timer).
@@ -146,6 +150,35 @@ impl Prompt {
     }
 }
 
+/// What kind of account signed: a key (EOA, checked locally) or a smart-contract wallet
+/// (EIP-1271 / ERC-6492: only the server can check its signature).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WalletKind {
+    #[default]
+    Eoa,
+    Contract,
+}
+
+impl WalletKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WalletKind::Eoa => "eoa",
+            WalletKind::Contract => "contract",
+        }
+    }
+}
+
+/// Why a signature was left to the server to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ContractEvidence {
+    /// The account has contract code (`eth_getCode`).
+    Code,
+    /// The signature is an ERC-6492 wrapper (a wallet not deployed yet: no code to ask for).
+    Erc6492,
+}
+
 /// A signed-in session. No `Serialize` (it holds the JWT): a driver writes it out on purpose.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
@@ -157,6 +190,8 @@ pub struct Outcome {
     /// `false` after `addToUser` without re-signing: the wallet stays unverified on Ratio's side
     /// until it next authenticates.
     pub wallet_verified: bool,
+    /// How the wallet's last signature in this flow was made.
+    pub wallet_kind: WalletKind,
     /// Distinct factor kinds of `session_jwt`, in token order (read, not verified).
     pub factors: Vec<FactorKind>,
     /// The latest `userMask` Ratio sent in this flow; `None` for a brand-new user.

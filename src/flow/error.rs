@@ -8,6 +8,8 @@
 //! - 403 `MFA_REQUIRED`, or a session that is not two-factor where one is needed → `MfaRequired`;
 //! - 409 (and a declined link) → `Conflict`;
 //! - 400 `INVALID_SIGNATURE`, or a local signature check that fails → `SignatureMismatch`;
+//! - a 400/401 refusal of a smart-contract wallet's signature → `ContractWalletRefused` (the
+//!   server does not accept EIP-1271/ERC-6492 signatures, or not this one);
 //! - other 400s, 401 `INVALID_CLIENT_SECRET`, other 403s, and invalid settings or answers →
 //!   `Config` (the request built from the integrator's settings or the user's input was refused);
 //! - any other 4xx (e.g. `EXPIRED_JWT` again after one restart, 404) → `Server`.
@@ -51,6 +53,9 @@ pub enum ErrorKind {
         signed_by: Option<Address>,
         signed_hex_text: bool,
     },
+    /// Ratio refused a smart-contract wallet's signature (EIP-1271 / ERC-6492), which only it
+    /// can check: the server does not accept contract-wallet signatures, or not this one.
+    ContractWalletRefused,
     Network,
     Timeout,
     /// Cancelled by the application or the user.
@@ -74,6 +79,7 @@ impl ErrorKind {
             ErrorKind::InvalidOtp => "invalidOtp",
             ErrorKind::MfaRequired => "mfaRequired",
             ErrorKind::SignatureMismatch { .. } => "signatureMismatch",
+            ErrorKind::ContractWalletRefused => "contractWalletRefused",
             ErrorKind::Network => "network",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Aborted => "aborted",

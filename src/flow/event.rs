@@ -9,7 +9,7 @@ use crate::api::{Endpoint, ErrorCode};
 use crate::eip191::Address;
 use crate::jwt::FactorKind;
 
-use super::action::{InputProblem, PromptKind};
+use super::action::{ContractEvidence, InputProblem, PromptKind, WalletKind};
 use super::error::FlowError;
 use super::ledger::{Purpose, RevokeReason, TokenRef};
 use super::state::{Channel, FlowPath, FlowState};
@@ -34,6 +34,7 @@ pub enum InputKind {
     Signature,
     Answer,
     Timer,
+    Code,
 }
 
 /// One observable change. Drain them with [`Flow::drain_events`](super::Flow::drain_events).
@@ -74,6 +75,20 @@ pub enum FlowEvent {
     /// The wallet's signature recovered to the expected address (checked before sending it).
     SignatureChecked {
         address: Address,
+    },
+    /// The signature is a smart-contract wallet's (`wallet_kind` is always `contract`): the
+    /// local check steps aside and Ratio checks it (EIP-1271 / ERC-6492).
+    SignatureLeftToServer {
+        address: Address,
+        wallet_kind: WalletKind,
+        evidence: ContractEvidence,
+    },
+    /// `eth_getCode` failed or is not supported: the account is taken to have no code, so the
+    /// local signature check stands. `wallet_code` is the EIP-1193 code, if any.
+    CodeCheckFailed {
+        address: Address,
+        timeout: bool,
+        wallet_code: Option<i64>,
     },
     OtpSent {
         channel: Channel,
@@ -158,6 +173,7 @@ pub enum FlowEvent {
     Finished {
         path: FlowPath,
         wallet_verified: bool,
+        wallet_kind: WalletKind,
     },
     Failed {
         error: FlowError,

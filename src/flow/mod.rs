@@ -12,6 +12,7 @@
 //!             flow.on_http(now(), outcome);
 //!         }
 //!         Action::Sign { address, message } => flow.on_signature(now(), todo!("personal_sign")),
+//!         Action::GetCode { address } => flow.on_code(now(), todo!("eth_getCode: has code?")),
 //!         Action::Ask(prompt) => flow.on_answer(now(), todo!("ask the user")),
 //!         Action::Wait { until_ms } => flow.on_timer(now() /* once it is >= until_ms */),
 //!         Action::Done(outcome) => return Ok(outcome),
@@ -63,7 +64,9 @@ mod tests;
 
 use std::fmt;
 
-pub use self::action::{Action, InputProblem, Outcome, Prompt, PromptKind};
+pub use self::action::{
+    Action, ContractEvidence, InputProblem, Outcome, Prompt, PromptKind, WalletKind,
+};
 pub use self::error::{ErrorKind, FlowError, kind_for_status};
 pub use self::event::{FlowEvent, InputKind, RetryReason};
 pub use self::input::{Answer, WalletError};
@@ -192,6 +195,8 @@ pub struct Flow {
     retry_after_loss: bool,
     /// Wallet steps started over in this phase because an authenticate answer was lost.
     wallet_restarts: u32,
+    /// How the last signature sent was made (decides how a refusal of it reads).
+    wallet_kind: WalletKind,
 }
 
 impl fmt::Debug for Flow {
@@ -233,6 +238,7 @@ impl Flow {
             wallet_verified: false,
             retry_after_loss: false,
             wallet_restarts: 0,
+            wallet_kind: WalletKind::Eoa,
             config,
         };
         if let Some(problem) = flow.config.problem() {
@@ -266,6 +272,9 @@ impl Flow {
             Step::Sign { challenge } => Action::Sign {
                 address: self.wallet,
                 message: challenge.clone(),
+            },
+            Step::CheckCode { .. } => Action::GetCode {
+                address: self.wallet,
             },
             Step::Ask(prompt) => Action::Ask(prompt.clone()),
             Step::Done(outcome) => Action::Done((**outcome).clone()),
@@ -428,12 +437,18 @@ impl Flow {
                 ));
             }
         };
-        match eip191::check_signer(&challenge, &signature, &self.wallet) {
+        // A counterfactual (not yet deployed) wallet has no code to ask for: its wrapper is
+        // the only evidence, so it is looked for first.
+        if is_erc6492(&signature) {
+            return self.send_contract_signature(&signature, ContractEvidence::Erc6492);
+        }
+        let local = match eip191::check_signer(&challenge, &signature, &self.wallet) {
             Ok(()) => {
                 self.events.push(FlowEvent::SignatureChecked {
                     address: self.wallet,
                 });
-                self.send_new(Call::WalletAuthenticate {
+                self.wallet_kind = WalletKind::Eoa;
+                return self.send_new(Call::WalletAuthenticate {
                     signature: normalize_signature(&signature),
                 });
             }
@@ -449,19 +464,72 @@ impl Flow {
                         self.wallet
                     )
                 };
-                self.fail(FlowError::new(
+                FlowError::new(
                     ErrorKind::SignatureMismatch {
                         signed_by: Some(signed_by),
                         signed_hex_text,
                     },
                     message,
-                ));
+                )
             }
-            Err(malformed) => self.fail(FlowError::new(
+            Err(malformed) => FlowError::new(
                 ErrorKind::Wallet { wallet_code: None },
                 format!("the wallet returned an unusable signature: {malformed}"),
-            )),
+            ),
+        };
+        // Not hex, or empty: no contract signs like that, so no need to ask.
+        let could_be_contract = !matches!(
+            eip191::decode_signature(&signature),
+            Err(SignatureError::NotHex | SignatureError::BadLength { bytes: 0 })
+        );
+        if could_be_contract {
+            self.set_step(Step::CheckCode {
+                signature,
+                local: Box::new(local),
+            });
+        } else {
+            self.fail(local);
         }
+    }
+
+    /// The answer to [`Action::GetCode`]: `Ok(true)` when the account has contract code. An
+    /// error counts as no code (the local check stands), with a [`FlowEvent::CodeCheckFailed`].
+    pub fn on_code(&mut self, now_ms: u64, result: Result<bool, WalletError>) {
+        self.tick(now_ms);
+        let Step::CheckCode { signature, local } = &self.step else {
+            return self.ignored(InputKind::Code);
+        };
+        let (signature, local) = (signature.clone(), (**local).clone());
+        match result {
+            Ok(true) => self.send_contract_signature(&signature, ContractEvidence::Code),
+            Ok(false) => self.fail(local),
+            Err(error) => {
+                let (timeout, wallet_code) = match error {
+                    WalletError::Timeout => (true, None),
+                    WalletError::UserRejected => (false, Some(4001)),
+                    WalletError::Other { code, .. } => (false, code),
+                };
+                self.events.push(FlowEvent::CodeCheckFailed {
+                    address: self.wallet,
+                    timeout,
+                    wallet_code,
+                });
+                self.fail(local);
+            }
+        }
+    }
+
+    /// A smart-contract wallet's signature goes to Ratio as the wallet made it.
+    fn send_contract_signature(&mut self, signature: &str, evidence: ContractEvidence) {
+        self.wallet_kind = WalletKind::Contract;
+        self.events.push(FlowEvent::SignatureLeftToServer {
+            address: self.wallet,
+            wallet_kind: WalletKind::Contract,
+            evidence,
+        });
+        self.send_new(Call::WalletAuthenticate {
+            signature: normalize_signature(signature),
+        });
     }
 
     /// The answer to [`Action::Ask`].
@@ -948,6 +1016,18 @@ impl Flow {
             );
         match (status, &call, token) {
             (401, _, Some(token)) if token_error => self.restart(endpoint, token, status, body),
+            (400 | 401, Call::WalletAuthenticate { .. }, _)
+                if self.wallet_kind == WalletKind::Contract && !not_about_the_code =>
+            {
+                let error = status_error(endpoint, status, body);
+                self.fail(FlowError {
+                    kind: ErrorKind::ContractWalletRefused,
+                    message: "Ratio refused the smart-contract wallet's signature: the server does \
+                        not accept contract-wallet signatures (EIP-1271 / ERC-6492), or not this one"
+                        .to_owned(),
+                    ..error
+                });
+            }
             // A 401 on a code check is about the code unless it names the token.
             (401, Call::OtpAuthenticate { channel, .. }, _) if !not_about_the_code => {
                 if self.retry_after_loss {
@@ -1269,6 +1349,7 @@ impl Flow {
             path,
             wallet_address: self.wallet,
             wallet_verified: self.wallet_verified,
+            wallet_kind: self.wallet_kind,
             factors: session.factors.to_vec(),
             user_mask: self.user_mask.clone(),
             expires_at: session.claims.expires_at,
@@ -1277,6 +1358,7 @@ impl Flow {
         self.events.push(FlowEvent::Finished {
             path,
             wallet_verified: self.wallet_verified,
+            wallet_kind: self.wallet_kind,
         });
     }
 }
@@ -1330,6 +1412,31 @@ pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// A time for JS: beyond 2^53 ms (year 287396) a number would round, so it is capped there.
 fn js_safe(ms: u64) -> u64 {
     ms.min(MAX_SAFE_INTEGER)
+}
+
+/// The last 32 bytes of an ERC-6492 signature of a not-yet-deployed contract wallet.
+pub const ERC6492_MAGIC_SUFFIX: [u8; 32] = [
+    0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92,
+    0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92, 0x64, 0x92,
+];
+
+/// Hex (any `0x` prefix) longer than the suffix whose last 32 bytes are the ERC-6492 magic.
+pub fn is_erc6492(signature: &str) -> bool {
+    let trimmed = signature.trim();
+    let digits = trimmed
+        .strip_prefix("0x")
+        .or_else(|| trimmed.strip_prefix("0X"))
+        .unwrap_or(trimmed);
+    let suffix_digits = ERC6492_MAGIC_SUFFIX.len() * 2;
+    if digits.len() <= suffix_digits
+        || digits.len() % 2 != 0
+        || !digits.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return false;
+    }
+    // Checked above: every byte is an ASCII hex digit, so the split is on a char boundary.
+    let tail = &digits[digits.len() - suffix_digits..];
+    tail.eq_ignore_ascii_case(&hex::encode(ERC6492_MAGIC_SUFFIX))
 }
 
 /// `0x` + the hex digits, whatever prefix the wallet used.

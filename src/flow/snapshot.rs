@@ -26,7 +26,7 @@ use crate::api::UserMask;
 use crate::backoff::Backoff;
 use crate::eip191::Address;
 
-use super::action::{InputProblem, PromptKind};
+use super::action::{InputProblem, PromptKind, WalletKind};
 use super::event::FlowEvent;
 use super::input::{mask_email, mask_phone};
 use super::ledger::{Ledger, Purpose, SavedLedger};
@@ -142,6 +142,7 @@ pub struct FlowSnapshot {
     wallet_verified: bool,
     retry_after_loss: bool,
     wallet_restarts: u32,
+    wallet_kind: WalletKind,
     backoff: SavedBackoff,
     ledger: SavedLedger,
 }
@@ -300,7 +301,11 @@ impl Flow {
                     }
                 },
             },
-            Step::Send { .. } | Step::Sign { .. } | Step::Done(_) | Step::Failed(_) => {
+            Step::Send { .. }
+            | Step::Sign { .. }
+            | Step::CheckCode { .. }
+            | Step::Done(_)
+            | Step::Failed(_) => {
                 return Err(not_savable());
             }
         };
@@ -341,6 +346,7 @@ impl Flow {
             wallet_verified: self.wallet_verified,
             retry_after_loss: self.retry_after_loss,
             wallet_restarts: self.wallet_restarts,
+            wallet_kind: self.wallet_kind,
             backoff: SavedBackoff {
                 attempts: self.backoff.attempts(),
                 first_failure_at: self.backoff.first_failure_at(),
@@ -395,6 +401,7 @@ impl Flow {
             wallet_verified: snapshot.wallet_verified,
             retry_after_loss: snapshot.retry_after_loss,
             wallet_restarts: snapshot.wallet_restarts,
+            wallet_kind: snapshot.wallet_kind,
             config,
         };
         flow.phone = flow

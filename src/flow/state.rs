@@ -18,7 +18,8 @@ use super::ledger::{Purpose, TokenRef};
 pub enum FlowState {
     /// `cryptoWallet:start` in flight.
     WalletStart,
-    /// Waiting for the wallet's `personal_sign`.
+    /// Waiting for the wallet's `personal_sign` (or, for a signature that is not an EOA's, for
+    /// its `eth_getCode`).
     WalletSign,
     /// `cryptoWallet:authenticate` in flight.
     WalletAuthenticate,
@@ -282,6 +283,12 @@ pub(crate) enum Step {
     Sign {
         challenge: String,
     },
+    /// The signature is not an EOA signature of the account: is the account a contract?
+    /// `local` is the local check's verdict, which stands when it is not.
+    CheckCode {
+        signature: String,
+        local: Box<FlowError>,
+    },
     Ask(Prompt),
     Done(Box<Outcome>),
     Failed(Box<FlowError>),
@@ -300,7 +307,8 @@ impl Step {
         match self {
             Step::Send { call, .. } => call.state(),
             Step::Wait { .. } => FlowState::BackingOff,
-            Step::Sign { .. } => FlowState::WalletSign,
+            // eth_getCode goes to the same wallet provider, right after the signature.
+            Step::Sign { .. } | Step::CheckCode { .. } => FlowState::WalletSign,
             Step::Ask(prompt) => prompt.state(),
             Step::Done(_) => FlowState::Done,
             Step::Failed(_) => FlowState::Failed,

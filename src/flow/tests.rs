@@ -180,6 +180,19 @@ impl Harness {
         self.collect();
     }
 
+    fn expect_get_code(&mut self) {
+        match self.action() {
+            Action::GetCode { address } => assert_eq!(address, wallet_a()),
+            other => panic!("expected eth_getCode, got {other:?}"),
+        }
+    }
+
+    fn code(&mut self, result: Result<bool, WalletError>) {
+        self.now += 100;
+        self.flow.on_code(self.now, result);
+        self.collect();
+    }
+
     fn expect_prompt(&mut self) -> Prompt {
         match self.action() {
             Action::Ask(prompt) => prompt,
@@ -479,7 +492,8 @@ fn returning_user_signs_in_with_wallet_then_sms() {
         h.events.last(),
         Some(FlowEvent::Finished {
             path: FlowPath::Returning,
-            wallet_verified: true
+            wallet_verified: true,
+            wallet_kind: WalletKind::Eoa,
         })
     ));
     h.assert_no_leaks(&[&t.wallet_returning, &t.wallet_sms, "123456"]);
@@ -1272,6 +1286,8 @@ fn a_signature_from_another_account_is_caught_before_sending() {
     h.expect_http(Endpoint::WalletStart);
     h.respond(200, json!({"challenge": CHALLENGE}));
     h.sign_with(&key_b());
+    h.expect_get_code();
+    h.code(Ok(false));
     let error = h.expect_fail();
     assert_eq!(
         error.kind,
@@ -1297,6 +1313,8 @@ fn a_wallet_that_signed_the_hex_text_is_told_apart() {
     let signature = eip191::sign_personal(&key_a(), hex_text.as_bytes());
     h.flow.on_signature(h.now, Ok(signature));
     h.collect();
+    h.expect_get_code();
+    h.code(Ok(false));
     let error = h.expect_fail();
     assert_eq!(
         error.kind,
@@ -1364,6 +1382,265 @@ fn a_signature_ratio_refuses_is_a_mismatch() {
         }
     );
     assert_eq!(error.code, Some(ErrorCode::InvalidSignature));
+}
+
+// -------------------------------------------------------------------------------------------
+// Smart-contract wallets (EIP-1271, ERC-6492)
+// -------------------------------------------------------------------------------------------
+
+/// The account is wallet A; the signature comes from key B, its owner (a 1271 contract).
+fn contract_signature(h: &mut Harness) -> String {
+    h.expect_http(Endpoint::WalletStart);
+    h.respond(200, json!({"challenge": CHALLENGE}));
+    let challenge = h.expect_sign();
+    let signature = eip191::sign_personal(&key_b(), challenge.as_bytes());
+    h.now += 100;
+    h.flow.on_signature(h.now, Ok(signature.clone()));
+    h.collect();
+    signature
+}
+
+fn erc6492_wrapped(owner_signature: &str) -> String {
+    // A made-up factory address and calldata before the owner's signature; only the suffix
+    // matters to the SDK.
+    format!(
+        "0x{}{}{}{}",
+        "00".repeat(12) + &"ab".repeat(20),
+        "c0de".repeat(8),
+        owner_signature.trim_start_matches("0x"),
+        hex::encode(ERC6492_MAGIC_SUFFIX)
+    )
+}
+
+#[test]
+fn a_contract_wallet_with_code_is_left_to_the_server() {
+    let t = tokens();
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    let signature = contract_signature(&mut h);
+    assert_eq!(h.flow.state(), FlowState::WalletSign);
+    h.expect_get_code();
+    assert_eq!(
+        h.requests.len(),
+        1,
+        "nothing is sent before the code is known"
+    );
+    h.code(Ok(true));
+    let auth = h.expect_http(Endpoint::WalletAuthenticate);
+    assert_eq!(auth.json()["signature"], json!(signature));
+    assert!(h.events.contains(&FlowEvent::SignatureLeftToServer {
+        address: wallet_a(),
+        wallet_kind: WalletKind::Contract,
+        evidence: ContractEvidence::Code,
+    }));
+    assert!(
+        !h.events
+            .iter()
+            .any(|e| matches!(e, FlowEvent::SignatureChecked { .. }))
+    );
+    h.respond(
+        200,
+        json!({"sessionJwt": t.wallet_returning, "userMask": returning_mask()}),
+    );
+    h.give_phone(Some(&t.wallet_returning));
+    h.sms_sent();
+    h.give_code(Channel::Sms, "123456", Some(&t.wallet_returning));
+    h.respond(200, json!({"sessionJwt": t.wallet_sms}));
+    let outcome = h.expect_done();
+    assert_eq!(outcome.wallet_kind, WalletKind::Contract);
+    assert_eq!(outcome.wallet_address, wallet_a());
+    let finished = h.events.last().map(|e| ok(serde_json::to_value(e)));
+    assert_eq!(
+        finished.as_ref().map(|f| &f["walletKind"]),
+        Some(&json!("contract"))
+    );
+    let left = h
+        .events
+        .iter()
+        .find(|e| matches!(e, FlowEvent::SignatureLeftToServer { .. }))
+        .map(|e| ok(serde_json::to_value(e)));
+    assert_eq!(
+        left,
+        Some(
+            json!({"type": "signatureLeftToServer", "address": wallet_a().to_checksum(),
+            "walletKind": "contract", "evidence": "code"})
+        )
+    );
+}
+
+#[test]
+fn an_eoa_outcome_says_eoa() {
+    let t = tokens();
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.wallet_sign_in(
+        None,
+        json!({"sessionJwt": t.wallet_returning, "userMask": returning_mask()}),
+    );
+    h.give_phone(Some(&t.wallet_returning));
+    h.sms_sent();
+    h.give_code(Channel::Sms, "123456", Some(&t.wallet_returning));
+    h.respond(200, json!({"sessionJwt": t.wallet_sms}));
+    assert_eq!(h.expect_done().wallet_kind, WalletKind::Eoa);
+    let finished = h.events.last().map(|e| ok(serde_json::to_value(e)));
+    assert_eq!(
+        finished.as_ref().map(|f| &f["walletKind"]),
+        Some(&json!("eoa"))
+    );
+}
+
+#[test]
+fn a_foreign_signature_on_an_account_without_code_is_a_mismatch() {
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    contract_signature(&mut h);
+    h.expect_get_code();
+    h.code(Ok(false));
+    let error = h.expect_fail();
+    assert_eq!(
+        error.kind,
+        ErrorKind::SignatureMismatch {
+            signed_by: Some(wallet_b()),
+            signed_hex_text: false
+        }
+    );
+    assert_eq!(error.state, FlowState::WalletSign);
+    assert!(
+        h.requests
+            .iter()
+            .all(|r| r.endpoint != Endpoint::WalletAuthenticate)
+    );
+}
+
+#[test]
+fn a_failed_code_check_lets_the_local_check_stand() {
+    for failure in [
+        WalletError::Timeout,
+        WalletError::Other {
+            code: Some(-32601),
+            message: "the method eth_getCode does not exist".into(),
+        },
+    ] {
+        let mut h = Harness::new(config(), FirstFactor::Wallet);
+        contract_signature(&mut h);
+        h.expect_get_code();
+        let timeout = failure == WalletError::Timeout;
+        h.code(Err(failure));
+        let error = h.expect_fail();
+        assert!(
+            matches!(error.kind, ErrorKind::SignatureMismatch { .. }),
+            "{error:?}"
+        );
+        let wallet_code = (!timeout).then_some(-32601);
+        assert!(h.events.contains(&FlowEvent::CodeCheckFailed {
+            address: wallet_a(),
+            timeout,
+            wallet_code,
+        }));
+        assert!(
+            h.requests
+                .iter()
+                .all(|r| r.endpoint != Endpoint::WalletAuthenticate)
+        );
+    }
+}
+
+#[test]
+fn an_erc6492_signature_is_sent_without_asking_for_code() {
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.expect_http(Endpoint::WalletStart);
+    h.respond(200, json!({"challenge": CHALLENGE}));
+    let challenge = h.expect_sign();
+    let owner = eip191::sign_personal(&key_b(), challenge.as_bytes());
+    let wrapped = erc6492_wrapped(&owner);
+    assert!(is_erc6492(&wrapped));
+    h.now += 100;
+    h.flow.on_signature(h.now, Ok(wrapped.clone()));
+    h.collect();
+    let auth = h.expect_http(Endpoint::WalletAuthenticate);
+    assert_eq!(auth.json()["signature"], json!(wrapped));
+    assert!(h.events.contains(&FlowEvent::SignatureLeftToServer {
+        address: wallet_a(),
+        wallet_kind: WalletKind::Contract,
+        evidence: ContractEvidence::Erc6492,
+    }));
+}
+
+#[test]
+fn a_long_signature_without_the_suffix_asks_for_code() {
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.expect_http(Endpoint::WalletStart);
+    h.respond(200, json!({"challenge": CHALLENGE}));
+    h.expect_sign();
+    // A Safe-style concatenation of two owners' signatures.
+    let long = format!("0x{}", "1b".repeat(130));
+    assert!(!is_erc6492(&long));
+    h.flow.on_signature(h.now, Ok(long));
+    h.collect();
+    h.expect_get_code();
+    h.code(Ok(false));
+    assert_eq!(
+        h.expect_fail().kind,
+        ErrorKind::Wallet { wallet_code: None }
+    );
+}
+
+#[test]
+fn a_server_refusal_of_a_contract_signature_says_contract_wallets_are_not_accepted() {
+    for (status, code) in [
+        (401, "INVALID_SIGNATURE"),
+        (400, "INVALID_SIGNATURE"),
+        (400, "INVALID_BODY"),
+    ] {
+        let mut h = Harness::new(config(), FirstFactor::Wallet);
+        contract_signature(&mut h);
+        h.expect_get_code();
+        h.code(Ok(true));
+        h.expect_http(Endpoint::WalletAuthenticate);
+        h.error(status, code);
+        let error = h.expect_fail();
+        assert_eq!(
+            error.kind,
+            ErrorKind::ContractWalletRefused,
+            "{status} {code}"
+        );
+        assert_eq!(error.status, Some(status));
+        assert_eq!(error.endpoint, Some(Endpoint::WalletAuthenticate));
+        assert!(
+            error
+                .message
+                .contains("does not accept contract-wallet signatures"),
+            "{}",
+            error.message
+        );
+        assert!(!error.message.contains("made by"), "{}", error.message);
+        let json = ok(serde_json::to_value(&error));
+        assert_eq!(json["kind"], json!("contractWalletRefused"));
+    }
+}
+
+#[test]
+fn a_code_answer_out_of_turn_is_ignored() {
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    h.expect_http(Endpoint::WalletStart);
+    h.code(Ok(true));
+    assert!(h.events.contains(&FlowEvent::InputIgnored {
+        input: InputKind::Code,
+        state: FlowState::WalletStart,
+    }));
+    h.expect_http(Endpoint::WalletStart);
+}
+
+#[test]
+fn erc6492_detection() {
+    let suffix = hex::encode(ERC6492_MAGIC_SUFFIX);
+    assert!(is_erc6492(&format!("0x00{suffix}")));
+    assert!(is_erc6492(&format!("0X00{}", suffix.to_uppercase())));
+    assert!(
+        !is_erc6492(&format!("0x{suffix}")),
+        "the suffix alone wraps nothing"
+    );
+    assert!(!is_erc6492(&format!("0x0{suffix}")), "odd length");
+    assert!(!is_erc6492(&format!("0xzz{suffix}")));
+    assert!(!is_erc6492(&format!("0x{suffix}00")));
+    assert!(!is_erc6492(""));
 }
 
 // -------------------------------------------------------------------------------------------
@@ -1874,6 +2151,7 @@ fn random_drivers_always_end_and_keep_the_ledger_rules() {
                     };
                     flow.on_signature(now, result);
                 }
+                Action::GetCode { .. } => flow.on_code(now, Ok(false)),
                 Action::Ask(prompt) => {
                     let answer = match (prompt, dice.pick(100)) {
                         (_, 0..=1) => Answer::Cancel,
@@ -2702,4 +2980,31 @@ fn a_restored_flow_keeps_its_attempts_resends_and_jitter() {
     let after = h.expect_prompt();
     assert_eq!(after, before);
     assert!(matches!(after, Prompt::Otp { attempt: 2, .. }));
+}
+
+#[test]
+fn a_contract_wallets_kind_survives_a_reload_and_its_code_check_is_not_savable() {
+    let t = tokens();
+    let mut h = Harness::new(config(), FirstFactor::Wallet);
+    contract_signature(&mut h);
+    h.expect_get_code();
+    // Waiting for eth_getCode holds the signature: not savable.
+    assert!(matches!(
+        h.flow.snapshot(h.now),
+        Err(SnapshotError::NotSavable(FlowState::WalletSign))
+    ));
+    h.code(Ok(true));
+    h.expect_http(Endpoint::WalletAuthenticate);
+    h.respond(
+        200,
+        json!({"sessionJwt": t.wallet_returning, "userMask": returning_mask()}),
+    );
+    h.expect_prompt();
+    reload(&mut h);
+    h.give_phone(Some(&t.wallet_returning));
+    h.sms_sent();
+    reload(&mut h);
+    h.give_code(Channel::Sms, "123456", Some(&t.wallet_returning));
+    h.respond(200, json!({"sessionJwt": t.wallet_sms}));
+    assert_eq!(h.expect_done().wallet_kind, WalletKind::Contract);
 }

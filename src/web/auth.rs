@@ -528,6 +528,18 @@ impl Driver<'_> {
                         }
                     }
                 }
+                Action::GetCode { address } => {
+                    match self.wallet.has_code(&address, Some(self.signal)).await {
+                        Ok(has_code) => flow.on_code(now_ms(), Ok(has_code)),
+                        Err(WalletError::Aborted) => return self.stop(flow, self.abort.error()),
+                        // A failed eth_getCode counts as no code in the engine (the local check
+                        // stands), so its detail is only the event's.
+                        Err(error) => {
+                            let js_error = RatioAuthError::from(error.clone());
+                            flow.on_code(now_ms(), Err(engine_wallet_error(&error, &js_error)));
+                        }
+                    }
+                }
                 Action::Ask(prompt) => match self.ask(&prompt).await {
                     Ok(answer) => flow.on_answer(now_ms(), answer),
                     Err(PromptError::Aborted) => return self.stop(flow, self.abort.error()),
@@ -653,6 +665,11 @@ fn outcome_to_js(outcome: &Outcome) -> JsValue {
         &result,
         "walletVerified",
         &JsValue::from_bool(outcome.wallet_verified),
+    );
+    set_property(
+        &result,
+        "walletKind",
+        &JsValue::from_str(outcome.wallet_kind.as_str()),
     );
     set_property(&result, "factors", &to_js(&outcome.factors));
     if let Some(mask) = &outcome.user_mask {

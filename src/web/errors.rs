@@ -35,6 +35,9 @@ pub enum ErrorKind {
     MfaRequired,
     /// The wallet signed with another account than the one signing in (or signed other bytes).
     SignatureMismatch,
+    /// Ratio refused a smart-contract wallet's signature (EIP-1271 / ERC-6492): the server
+    /// does not accept contract-wallet signatures, or not this one.
+    ContractWalletRefused,
     /// The request never got a response (offline, DNS, CORS, dropped connection).
     Network,
     /// An HTTP request or a wallet prompt took longer than `timeoutMs`.
@@ -62,6 +65,7 @@ impl ErrorKind {
         ErrorKind::InvalidOtp,
         ErrorKind::MfaRequired,
         ErrorKind::SignatureMismatch,
+        ErrorKind::ContractWalletRefused,
         ErrorKind::Network,
         ErrorKind::Timeout,
         ErrorKind::Aborted,
@@ -80,6 +84,7 @@ impl ErrorKind {
             ErrorKind::InvalidOtp => "invalidOtp",
             ErrorKind::MfaRequired => "mfaRequired",
             ErrorKind::SignatureMismatch => "signatureMismatch",
+            ErrorKind::ContractWalletRefused => "contractWalletRefused",
             ErrorKind::Network => "network",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Aborted => "aborted",
@@ -348,6 +353,7 @@ impl From<&crate::flow::ErrorKind> for ErrorKind {
             Flow::InvalidOtp => ErrorKind::InvalidOtp,
             Flow::MfaRequired => ErrorKind::MfaRequired,
             Flow::SignatureMismatch { .. } => ErrorKind::SignatureMismatch,
+            Flow::ContractWalletRefused => ErrorKind::ContractWalletRefused,
             Flow::Network => ErrorKind::Network,
             Flow::Timeout => ErrorKind::Timeout,
             Flow::Aborted => ErrorKind::Aborted,
@@ -418,6 +424,7 @@ impl RatioAuthError {
                 signed_by: None,
                 signed_hex_text: false,
             },
+            ErrorKind::ContractWalletRefused => Flow::ContractWalletRefused,
             ErrorKind::Network => Flow::Network,
             ErrorKind::Timeout => Flow::Timeout,
             ErrorKind::Aborted => Flow::Aborted,

@@ -16,6 +16,7 @@ export type RatioAuthErrorKind =
   | "invalidOtp"
   | "mfaRequired"
   | "signatureMismatch"
+  | "contractWalletRefused"
   | "network"
   | "timeout"
   | "aborted"
@@ -303,6 +304,8 @@ export type RatioAuthEvent =
   | { type: "responseReceived"; endpoint: RatioAuthEndpoint; status: number; code?: string }
   | { type: "transportFailed"; endpoint: RatioAuthEndpoint; timeout: boolean }
   | { type: "signatureChecked"; address: string }
+  | { type: "signatureLeftToServer"; address: string; walletKind: "contract"; evidence: "code" | "erc6492" }
+  | { type: "codeCheckFailed"; address: string; timeout: boolean; walletCode?: number }
   | { type: "otpSent"; channel: RatioAuthOtpChannel; destinationMask: string }
   | { type: "otpRejected"; channel: RatioAuthOtpChannel; attempt: number; attemptsLeft: number }
   | { type: "answerRejected"; prompt: "phoneNumber" | "email" | "otp" | "confirmLink"; problem: RatioAuthInputProblem }
@@ -317,8 +320,8 @@ export type RatioAuthEvent =
   | { type: "codeResentAfterLostAnswer"; channel: RatioAuthOtpChannel }
   | { type: "stepRestarted"; purpose: RatioAuthPurpose; code: string }
   | { type: "walletLinked"; address: string; verified: boolean }
-  | { type: "inputIgnored"; input: "http" | "signature" | "answer" | "timer"; state: RatioAuthFlowState }
-  | { type: "finished"; path: RatioAuthPath; walletVerified: boolean }
+  | { type: "inputIgnored"; input: "http" | "signature" | "answer" | "timer" | "code"; state: RatioAuthFlowState }
+  | { type: "finished"; path: RatioAuthPath; walletVerified: boolean; walletKind: RatioAuthWalletKind }
   | { type: "failed"; error: RatioAuthFlowError };
 
 /** Options of `auth.signIn(...)`. */
@@ -355,6 +358,13 @@ export interface RatioAuthPendingSignIn {
   expiresAt: number;
 }
 
+/**
+ * `"eoa"`: the wallet signs with a key, checked by the SDK before sending. `"contract"`: a
+ * smart-contract wallet (EIP-1271, or ERC-6492 before deployment) whose signature only Ratio can
+ * check; a refusal of it is a `contractWalletRefused` error.
+ */
+export type RatioAuthWalletKind = "eoa" | "contract";
+
 /** What `auth.signIn(...)` resolves to. */
 export interface RatioAuthSignInResult {
   /** The two-factor session JWT (also kept per `storage`). */
@@ -364,6 +374,8 @@ export interface RatioAuthSignInResult {
   walletAddress: string;
   /** `false` after the link path: the wallet is attached but verifies at its next sign-in. */
   walletVerified: boolean;
+  /** How the wallet signed (see `RatioAuthWalletKind`). */
+  walletKind: RatioAuthWalletKind;
   /** The distinct factors of `sessionJwt`, in token order (read, not verified). */
   factors: RatioAuthTokenFactor[];
   /** What Ratio showed of the user; absent for a brand-new user. */

@@ -315,11 +315,46 @@ impl Wallet {
         }
     }
 
+    /// Whether `address` holds contract code: `eth_getCode(address, "latest")`. Any hex string
+    /// other than `0x` / `0x0` (or an empty one) is code; anything that is not a hex string is
+    /// a [`WalletError::BadResponse`].
+    pub async fn has_code(
+        &self,
+        address: &Address,
+        signal: Option<&AbortSignal>,
+    ) -> Result<bool, WalletError> {
+        let params = Array::new();
+        params.push(&JsValue::from_str(&address.to_lower_hex()));
+        params.push(&JsValue::from_str("latest"));
+        let value = self.request("eth_getCode", Some(&params), signal).await?;
+        match value.as_string().as_deref().and_then(code_is_present) {
+            Some(present) => Ok(present),
+            None => Err(WalletError::BadResponse {
+                method: "eth_getCode".to_owned(),
+                detail: "something that is not a hex string".to_owned(),
+            }),
+        }
+    }
+
     /// Calls `on_change` with the new accounts on every `accountsChanged` event, until the
     /// returned watch is dropped. A provider without `on` gives a watch that never fires.
     pub fn watch_accounts(&self, on_change: impl FnMut(Vec<Address>) + 'static) -> AccountsWatch {
         AccountsWatch::new(&self.provider, on_change)
     }
+}
+
+/// Whether `eth_getCode`'s answer holds code: not empty, not `0x`, not all zero digits (some
+/// nodes answer `0x0` for an EOA). `None` when it is not hex.
+pub fn code_is_present(code: &str) -> Option<bool> {
+    let code = code.trim();
+    let digits = code
+        .strip_prefix("0x")
+        .or_else(|| code.strip_prefix("0X"))
+        .unwrap_or(code);
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some(digits.bytes().any(|b| b != b'0'))
 }
 
 /// The account to sign in with: `wanted` when given (compared as addresses, so case does not

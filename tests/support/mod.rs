@@ -154,6 +154,11 @@ pub struct Script {
     /// Wrong codes to enter at the first code prompts, per channel, before the right one.
     pub wrong_sms_codes: u32,
     pub wrong_email_codes: u32,
+    /// The answer to `eth_getCode`: the account is a smart-contract wallet.
+    pub has_code: bool,
+    /// The signing key need not be the flow's wallet (a contract wallet's owner, or a test of
+    /// the local check).
+    pub foreign_signer: bool,
 }
 
 impl Script {
@@ -164,6 +169,8 @@ impl Script {
             confirm_link: true,
             wrong_sms_codes: 0,
             wrong_email_codes: 0,
+            has_code: false,
+            foreign_signer: false,
         }
     }
 }
@@ -447,13 +454,19 @@ impl Env {
                     flow.on_http(received_ms, outcome);
                 }
                 Action::Sign { address, message } => {
-                    assert_eq!(
-                        address,
-                        address_of(key),
-                        "asked to sign with another account"
-                    );
+                    if !script.foreign_signer {
+                        assert_eq!(
+                            address,
+                            address_of(key),
+                            "asked to sign with another account"
+                        );
+                    }
                     let signature = sign_personal(key, message.as_bytes());
                     flow.on_signature(unix_ms(), Ok(signature));
+                }
+                Action::GetCode { address } => {
+                    assert_eq!(address, start.wallet, "asked about another account");
+                    flow.on_code(unix_ms(), Ok(script.has_code));
                 }
                 Action::Ask(prompt) => {
                     run.prompts.push(prompt.clone());

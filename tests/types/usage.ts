@@ -31,6 +31,7 @@ const ERROR_TEXT: Record<RatioAuthErrorKind, string> = {
   invalidOtp: "wrong code",
   mfaRequired: "second factor needed",
   signatureMismatch: "signed by another account",
+  contractWalletRefused: "smart wallets not accepted",
   network: "offline",
   timeout: "too slow",
   aborted: "stopped",
@@ -66,7 +67,9 @@ function describe(event: RatioAuthEvent): string {
     case "resumed":
       return `resumed at ${event.state} (${event.purpose})`;
     case "finished":
-      return `${event.path} walletVerified=${event.walletVerified}`;
+      return `${event.path} walletVerified=${event.walletVerified} walletKind=${event.walletKind}`;
+    case "signatureLeftToServer":
+      return `${event.address} is a ${event.walletKind} wallet (${event.evidence})`;
     case "failed":
       return `${event.error.kind}: ${event.error.message}`;
     default:
@@ -120,8 +123,9 @@ async function main(): Promise<void> {
     const firstFactor: RatioAuthFactor = "sms";
     const jwt: string = result.sessionJwt;
     const verified: boolean = result.walletVerified;
+    const kind: "eoa" | "contract" = result.walletKind;
     const userId: string | undefined = result.userMask?.id;
-    console.log(path, factors, firstFactor, jwt.length, verified, userId, result.walletAddress, result.userMask?.phoneMask);
+    console.log(path, factors, firstFactor, jwt.length, verified, kind, userId, result.walletAddress, result.userMask?.phoneMask);
 
     const pending: RatioAuthPendingSignIn | null = auth.pendingSignIn();
     if (pending && pending.step === "otp" && pending.expiresAt > Date.now()) {

@@ -61,12 +61,26 @@ pub async fn authenticate(
             "no pending challenge for this wallet (expired or already used); call cryptoWallet:start",
         ));
     }
+    let (contract_owner, accept_contracts) = {
+        let wallets = state.contract_wallets.lock();
+        (wallets.owner(&address), wallets.accepts())
+    };
+    if contract_owner.is_some() && !accept_contracts {
+        // What a server without EIP-1271 support does with a contract wallet's signature.
+        state.store.lock().signature_failed(&address);
+        return Err(ApiError::unauthorized(
+            codes::INVALID_SIGNATURE,
+            "this server does not accept smart-contract wallet signatures (EIP-1271 / ERC-6492)",
+        ));
+    }
     // Recovery is CPU work: keep it off the async workers.
     let signature = req.signature;
-    let matched =
-        tokio::task::spawn_blocking(move || find_signed(&candidates, &signature, &address))
-            .await
-            .map_err(|_| ApiError::internal("signature check failed"))?;
+    let matched = tokio::task::spawn_blocking(move || match contract_owner {
+        Some(owner) => find_contract_signed(&candidates, &signature, &owner),
+        None => find_signed(&candidates, &signature, &address),
+    })
+    .await
+    .map_err(|_| ApiError::internal("signature check failed"))?;
     let matched = match matched {
         Ok(matched) => matched,
         Err(e) => {
@@ -111,6 +125,28 @@ fn find_signed(
         codes::INVALID_SIGNATURE,
         format!("invalid signature: {why}"),
     ))
+}
+
+/// The challenge that a contract wallet owned by `owner` signed: as its `isValidSignature`
+/// would, the owner's signature is checked (unwrapped from ERC-6492 if need be).
+fn find_contract_signed(
+    candidates: &[String],
+    signature: &str,
+    owner: &Address,
+) -> Result<String, ApiError> {
+    let refused = |why: &str| {
+        ApiError::bad_request(
+            codes::INVALID_SIGNATURE,
+            format!("invalid contract-wallet signature: {why}"),
+        )
+    };
+    let inner = crate::contract::owner_signature(signature)
+        .ok_or_else(|| refused("not hex, or an ERC-6492 wrapper without a 65-byte signature"))?;
+    candidates
+        .iter()
+        .find(|c| eip191::recover_personal(c.as_bytes(), &inner).is_ok_and(|a| a == *owner))
+        .cloned()
+        .ok_or_else(|| refused("it is not the owner's signature of a pending challenge"))
 }
 
 pub async fn add_to_user(

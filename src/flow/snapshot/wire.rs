@@ -8,7 +8,7 @@ use crate::api::{MfaMethod, UserMask};
 use crate::jwt::FactorKind;
 use crate::secret::Secret;
 
-use super::super::action::{InputProblem, PromptKind};
+use super::super::action::{InputProblem, PromptKind, WalletKind};
 use super::super::ledger::{Purpose, RevokeReason, SavedEntry, SavedLedger, TokenStatus};
 use super::super::state::{Channel, FlowPath};
 use super::{
@@ -33,6 +33,7 @@ const PATHS: [FlowPath; 4] = [
     FlowPath::FactorFirst,
 ];
 const CHANNELS: [Channel; 2] = [Channel::Sms, Channel::Email];
+const WALLET_KINDS: [WalletKind; 2] = [WalletKind::Eoa, WalletKind::Contract];
 const PROBLEMS: [InputProblem; 6] = [
     InputProblem::NotE164Phone,
     InputProblem::NotAnEmail,
@@ -210,6 +211,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
         ("walletVerified", Value::Bool(s.wallet_verified)),
         ("retryAfterLoss", Value::Bool(s.retry_after_loss)),
         ("walletRestarts", Value::from(s.wallet_restarts)),
+        ("walletKind", text(s.wallet_kind.as_str())),
         (
             "backoff",
             obj([
@@ -361,6 +363,7 @@ pub(super) fn decode(value: &Value) -> Result<FlowSnapshot, SnapshotError> {
             "walletVerified",
             "retryAfterLoss",
             "walletRestarts",
+            "walletKind",
             "backoff",
             "ledger",
         ],
@@ -394,6 +397,7 @@ pub(super) fn decode(value: &Value) -> Result<FlowSnapshot, SnapshotError> {
         wallet_verified: top.bool("walletVerified")?,
         retry_after_loss: top.bool("retryAfterLoss")?,
         wallet_restarts: top.u32("walletRestarts")?,
+        wallet_kind: top.named("walletKind", &WALLET_KINDS, WalletKind::as_str)?,
         backoff: SavedBackoff {
             attempts: backoff.u32("attempts")?,
             first_failure_at: backoff.opt_u64("firstFailureAt")?,
