@@ -2915,7 +2915,8 @@ fn stale_foreign_or_inconsistent_snapshots_are_refused() {
     let original: Value = ok(serde_json::from_str(&json));
     let expires = snapshot.expires_at_ms();
     let wallet_b = wallet_b().to_checksum();
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "lifetime",
             Box::new(move |v| v["expiresAtMs"] = json!(expires + 1)),
