@@ -574,7 +574,6 @@ impl<'a> World<'a> {
                     6 => String::new(),
                     n => CHALLENGES[usize::from(n) % CHALLENGES.len()].to_owned(),
                 };
-                self.challenge = Some(challenge.clone());
                 json!({"challenge": challenge, "requestId": "req-fuzz"}).to_string()
             }
             Endpoint::WalletAuthenticate
@@ -617,9 +616,6 @@ impl<'a> World<'a> {
                 v.to_string()
             }
             _ => {
-                if e == Endpoint::WalletAddToUser {
-                    self.add_to_user_ok = true;
-                }
                 if sub & 1 == 1 {
                     String::new()
                 } else {
@@ -751,9 +747,6 @@ impl<'a> World<'a> {
             }
             13 => {
                 let status = pick(&[302u16, 404, 100, 204, 418, 0, 999, 304], sub);
-                if (200..300).contains(&status) && e == Endpoint::WalletAddToUser {
-                    self.add_to_user_ok = true;
-                }
                 HttpResponse::new(
                     status,
                     if status == 204 {
@@ -777,6 +770,22 @@ impl<'a> World<'a> {
                 HttpResponse::new(status, body)
             }
         };
+        // Whatever 2xx went out (well-formed or not, the engine may take it): what the flow
+        // may rely on from now on.
+        if (200..300).contains(&response.status) {
+            match e {
+                Endpoint::WalletAddToUser => self.add_to_user_ok = true,
+                Endpoint::WalletStart => {
+                    if let Some(challenge) = serde_json::from_str::<Value>(&response.body)
+                        .ok()
+                        .and_then(|v| v["challenge"].as_str().map(str::to_owned))
+                    {
+                        self.challenge = Some(challenge);
+                    }
+                }
+                _ => {}
+            }
+        }
         // `ratio-authentication-refresh`: 0 none, 1 honest, 2 garbage, 3 no factors listed.
         match (sub >> 5) & 3 {
             0 => {}
