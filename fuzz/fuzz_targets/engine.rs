@@ -51,7 +51,7 @@ use ratio_auth::api::{Endpoint, MAX_CHALLENGE_LEN};
 use ratio_auth::eip191::{self, Address};
 use ratio_auth::flow::{
     Action, Answer, Channel, ClientContext, Credentials, FirstFactor, Flow, FlowConfig, FlowEvent,
-    FlowPath, HttpRequest, HttpResponse, Prompt, RetryPolicy, Start, TransportError, WalletError,
+    FlowPath, FlowSnapshot, HttpRequest, HttpResponse, Prompt, RetryPolicy, Start, TransportError, WalletError,
 };
 use ratio_auth::secret::Secret;
 use serde_json::{Value, json};
@@ -896,6 +896,36 @@ impl<'a> World<'a> {
 
     // --- the run -----------------------------------------------------------------------------
 
+    /// A page reload: the flow saved (when it can be), its JSON read back and restored. The
+    /// JSON never holds a credential or a code, and the restored flow asks for the same thing.
+    fn reload(&mut self) {
+        let Ok(snapshot) = self.flow.snapshot(self.now) else {
+            return;
+        };
+        let json = snapshot.to_json();
+        for credential in [CLIENT_SECRET, CLIENT_SESSION] {
+            assert!(!json.contains(credential), "a snapshot holds a credential");
+        }
+        if let Some(code) = digit_runs(&json).find(|run| self.codes.iter().any(|c| c == run)) {
+            panic!("a snapshot holds the code {code}");
+        }
+        let read = match FlowSnapshot::from_json(&json) {
+            Ok(read) => read,
+            Err(e) => panic!("a snapshot does not read back: {e}"),
+        };
+        let restored = match Flow::restore(self.flow.config().clone(), &read, self.now) {
+            Ok(flow) => flow,
+            Err(e) => panic!("a snapshot does not restore: {e}"),
+        };
+        assert_eq!(
+            restored.next_action(),
+            self.flow.next_action(),
+            "restored, the flow asks for something else"
+        );
+        self.flow = restored;
+        note("reloaded");
+    }
+
     /// An input of a kind the engine did not ask for: nothing may change.
     fn stray(&mut self, action: &Action) {
         let asked = match action {
@@ -951,6 +981,10 @@ impl<'a> World<'a> {
                         self.stray(&action);
                         continue;
                     }
+                    Some(0xFD) => {
+                        self.reload();
+                        continue;
+                    }
                     _ => {}
                 }
             }
@@ -970,6 +1004,20 @@ impl<'a> World<'a> {
                     self.now += 300 + u64::from(byte >> 4) * 250;
                     let result = self.signature(&message, choice);
                     self.flow.on_signature(self.now, result);
+                }
+                Action::GetCode { address } => {
+                    // The fuzzed wallet is a key: it has no contract code to report.
+                    assert_eq!(address, self.wallet, "asked for another account's code");
+                    self.now += 50;
+                    let result = match byte % 4 {
+                        1 => Err(WalletError::Timeout),
+                        2 => Err(WalletError::Other {
+                            code: Some(-32601),
+                            message: "eth_getCode is not supported".into(),
+                        }),
+                        _ => Ok(false),
+                    };
+                    self.flow.on_code(self.now, result);
                 }
                 Action::Ask(prompt) => {
                     self.now += 500 + u64::from(byte >> 4) * 1_000;
