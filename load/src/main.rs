@@ -212,6 +212,8 @@ impl Env {
                 Action::Sign { message, .. } => {
                     flow.on_signature(unix_ms(), Ok(sign_personal(key, message.as_bytes())));
                 }
+                // The soak's wallets are keys: no contract code.
+                Action::GetCode { .. } => flow.on_code(unix_ms(), Ok(false)),
                 Action::Ask(prompt) => {
                     let answer = match &prompt {
                         Prompt::PhoneNumber { .. } => Answer::text(phone.to_owned()),
