@@ -375,6 +375,17 @@ impl Flow {
         let ledger =
             Ledger::load(wallet, snapshot.ledger.clone()).map_err(SnapshotError::Unreadable)?;
         let phase = load_phase(&snapshot.phase)?;
+        let bad_phone = snapshot
+            .phone
+            .as_deref()
+            .is_some_and(|phone| super::input::normalize_phone(phone).is_err());
+        let bad_email = snapshot
+            .email
+            .as_deref()
+            .is_some_and(|email| super::input::normalize_email(email).is_err());
+        if bad_phone || bad_email {
+            return Err(SnapshotError::Unreadable("a saved phone number or email"));
+        }
         let saved = &snapshot.backoff;
         let backoff = Backoff::resume(
             config.retry,
@@ -404,19 +415,6 @@ impl Flow {
             wallet_kind: snapshot.wallet_kind,
             config,
         };
-        flow.phone = flow
-            .phone
-            .take()
-            .filter(|phone| super::input::normalize_phone(phone).is_ok());
-        flow.email = flow
-            .email
-            .take()
-            .filter(|email| super::input::normalize_email(email).is_ok());
-        if flow.phone.as_deref() != snapshot.phone.as_deref()
-            || flow.email.as_deref() != snapshot.email.as_deref()
-        {
-            return Err(SnapshotError::Unreadable("a saved phone number or email"));
-        }
         let step = flow.load_step(&snapshot.step)?;
         flow.step = step;
         flow.events.push(FlowEvent::Resumed {

@@ -600,20 +600,6 @@ impl Driver<'_> {
         Err(error)
     }
 
-    fn emit(&self, flow: &mut Flow) {
-        self.persist(flow);
-        for event in flow.drain_events() {
-            // The engine keeps every number JS-safe; an event that still cannot be converted is
-            // dropped rather than handed to the app as `undefined`.
-            let value = to_js(&event);
-            if !value.is_undefined() {
-                emit_event(self.on_event, &value);
-            }
-        }
-    }
-}
-
-impl Driver<'_> {
     /// With `flowStorage`, a flow waiting for the user or a back-off is saved, and a finished
     /// one forgotten; in between (a request, a signature) the last save stands, so a reload
     /// there resumes at the step before. The caller's `signal` stops this page's work the way
@@ -631,6 +617,18 @@ impl Driver<'_> {
             }
         } else if let Ok(snapshot) = flow.snapshot(now_ms()) {
             flows.save(&snapshot.to_json());
+        }
+    }
+
+    fn emit(&self, flow: &mut Flow) {
+        self.persist(flow);
+        for event in flow.drain_events() {
+            // The engine keeps every number JS-safe; an event that still cannot be converted is
+            // dropped rather than handed to the app as `undefined`.
+            let value = to_js(&event);
+            if !value.is_undefined() {
+                emit_event(self.on_event, &value);
+            }
         }
     }
 }

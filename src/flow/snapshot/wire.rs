@@ -186,7 +186,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
                 ("factor", text(e.factor.as_str())),
                 ("purpose", text(e.purpose.as_str())),
                 ("jwt", text(e.jwt.expose())),
-                ("factors", names(&e.factors, factor_name)),
+                ("factors", names(&e.factors, FactorKind::as_str)),
                 ("status", status),
                 ("refreshedFrom", opt(e.refreshed_from, Value::from)),
             ])
@@ -207,7 +207,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
         ("email", opt_text(&s.email)),
         ("userMask", user_mask),
         ("invalidAnswers", Value::from(s.invalid_answers)),
-        ("restarted", names(&s.restarted, purpose_name)),
+        ("restarted", names(&s.restarted, Purpose::as_str)),
         ("walletVerified", Value::Bool(s.wallet_verified)),
         ("retryAfterLoss", Value::Bool(s.retry_after_loss)),
         ("walletRestarts", Value::from(s.wallet_restarts)),
@@ -316,22 +316,6 @@ fn by_name<T: Copy>(
         .ok_or(UNREADABLE)
 }
 
-fn purpose_name(p: Purpose) -> &'static str {
-    p.as_str()
-}
-fn path_name(p: FlowPath) -> &'static str {
-    p.as_str()
-}
-fn channel_name(c: Channel) -> &'static str {
-    c.as_str()
-}
-fn problem_name(p: InputProblem) -> &'static str {
-    p.as_str()
-}
-fn factor_name(f: FactorKind) -> &'static str {
-    f.as_str()
-}
-
 pub(super) fn decode(value: &Value) -> Result<FlowSnapshot, SnapshotError> {
     // The version first: another format's snapshot says so rather than "unreadable".
     let version = value
@@ -373,7 +357,7 @@ pub(super) fn decode(value: &Value) -> Result<FlowSnapshot, SnapshotError> {
         .as_array()
         .ok_or(UNREADABLE)?
         .iter()
-        .map(|p| by_name(p, &PURPOSES, purpose_name))
+        .map(|p| by_name(p, &PURPOSES, Purpose::as_str))
         .collect::<Result<Vec<_>, _>>()?;
     let backoff = Obj::new(
         top.get("backoff"),
@@ -386,7 +370,7 @@ pub(super) fn decode(value: &Value) -> Result<FlowSnapshot, SnapshotError> {
         wallet: top.str("wallet")?.to_owned(),
         rng: top.str("rng")?.parse().map_err(|_| UNREADABLE)?,
         now_ms: top.u64("nowMs")?,
-        path: top.opt_named("path", &PATHS, path_name)?,
+        path: top.opt_named("path", &PATHS, FlowPath::as_str)?,
         phase: decode_phase(top.get("phase"))?,
         step: decode_step(top.get("step"))?,
         phone: top.opt_str("phone")?,
@@ -417,7 +401,7 @@ fn decode_phase(value: &Value) -> Result<SavedPhase, SnapshotError> {
         "wallet" => {
             let o = Obj::new(value, &["kind", "purpose"])?;
             SavedPhase::Wallet {
-                purpose: o.named("purpose", &PURPOSES, purpose_name)?,
+                purpose: o.named("purpose", &PURPOSES, Purpose::as_str)?,
             }
         }
         "otp" => {
@@ -444,8 +428,8 @@ fn decode_phase(value: &Value) -> Result<SavedPhase, SnapshotError> {
                 }
             };
             SavedPhase::Otp {
-                purpose: o.named("purpose", &PURPOSES, purpose_name)?,
-                channel: o.named("channel", &CHANNELS, channel_name)?,
+                purpose: o.named("purpose", &PURPOSES, Purpose::as_str)?,
+                channel: o.named("channel", &CHANNELS, Channel::as_str)?,
                 sent,
                 attempt: o.u32("attempt")?,
                 sends: o.u32("sends")?,
@@ -470,7 +454,7 @@ fn decode_step(value: &Value) -> Result<SavedStep, SnapshotError> {
             let o = Obj::new(value, &["kind", "prompt", "problem"])?;
             SavedStep::Ask {
                 prompt: o.named("prompt", &PROMPTS, prompt_name)?,
-                problem: o.opt_named("problem", &PROBLEMS, problem_name)?,
+                problem: o.opt_named("problem", &PROBLEMS, InputProblem::as_str)?,
             }
         }
         "wait" => {
@@ -484,7 +468,7 @@ fn decode_step(value: &Value) -> Result<SavedStep, SnapshotError> {
                 "otpSend" => {
                     let call = Obj::new(call_value, &["kind", "channel"])?;
                     SavedCall::OtpSend {
-                        channel: call.named("channel", &CHANNELS, channel_name)?,
+                        channel: call.named("channel", &CHANNELS, Channel::as_str)?,
                     }
                 }
                 "addToUser" => {
@@ -570,7 +554,7 @@ fn decode_entry(value: &Value) -> Result<SavedEntry, SnapshotError> {
         .as_array()
         .ok_or(UNREADABLE)?
         .iter()
-        .map(|f| by_name(f, &FACTORS, factor_name))
+        .map(|f| by_name(f, &FACTORS, FactorKind::as_str))
         .collect::<Result<Vec<_>, _>>()?;
     let status_value = o.get("status");
     let status = match status_value.get("status").and_then(Value::as_str) {
@@ -599,8 +583,8 @@ fn decode_entry(value: &Value) -> Result<SavedEntry, SnapshotError> {
     };
     Ok(SavedEntry {
         id: o.u32("id")?,
-        factor: o.named("factor", &FACTORS, factor_name)?,
-        purpose: o.named("purpose", &PURPOSES, purpose_name)?,
+        factor: o.named("factor", &FACTORS, FactorKind::as_str)?,
+        purpose: o.named("purpose", &PURPOSES, Purpose::as_str)?,
         jwt: Secret::new(o.str("jwt")?),
         factors,
         status,
