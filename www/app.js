@@ -2,7 +2,7 @@
 // would (`new RatioAuth`, `signIn` with prompts and events), and uses the sandbox's own
 // `/sandbox/*` endpoints only to set up scenarios and to show the codes it "sent".
 
-import init, { RatioAuth, discoverWallets } from "./pkg/ratio_auth.js";
+import { init, RatioAuth, discoverWallets } from "./pkg/index.js";
 import { createSandboxWallet, createSmartWallet, randomAddress, randomUsPhone } from "./sandbox-wallet.js";
 
 const $ = (id) => document.getElementById(id);
@@ -306,7 +306,7 @@ function askText({ title, detail, label, type, inputMode, autocomplete, placehol
       state.pendingPrompt = null;
       form.hidden = true;
       setWorking("Asking for a new code…");
-      resolve("resend");
+      resolve({ resend: true });
     };
     $("prompt-cancel").onclick = () => {
       form.hidden = true;
@@ -684,7 +684,7 @@ function offerCreateUser(result) {
         country: "US",
         phone: state.identity?.phone,
         acceptedTerms: true,
-      }, result.sessionJwt);
+      }, { jwt: result.sessionJwt });
       form.hidden = true;
       state.identity.userId = user.id;
       $("identity-user").textContent = user.id;
@@ -855,8 +855,8 @@ const PENDING_STEP_TEXT = {
 };
 
 /** Shows the "Resume" card when the SDK has a saved sign-in, hides it otherwise. */
-function showPending() {
-  const pending = state.auth?.pendingSignIn();
+async function showPending() {
+  const pending = state.auth ? await state.auth.pendingSignIn().catch(() => null) : null;
   const card = $("pending");
   if (!card) return;
   card.hidden = !pending || state.running;
@@ -868,7 +868,7 @@ function showPending() {
 
 async function resumeRun() {
   if (state.running || !state.auth) return;
-  const pending = state.auth.pendingSignIn();
+  const pending = await state.auth.pendingSignIn();
   if (!pending) return showPending();
   const wallet = selectedWallet();
   state.flowStart = performance.now();
@@ -902,6 +902,8 @@ async function resumeRun() {
 async function boot() {
   const status = $("boot-status");
   try {
+    // Optional (every call loads the wasm on first use): the demo preloads it, and ready()
+    // checks every option at once.
     await init();
     state.auth = new RatioAuth({
       baseUrl: BASE_URL,
@@ -911,6 +913,7 @@ async function boot() {
       storage: "sessionStorage",
       flowStorage: "sessionStorage",
     });
+    await state.auth.ready();
   } catch (error) {
     status.textContent = `The SDK did not load: ${error?.message ?? error}. Is the page served by scripts/demo?`;
     status.classList.add("bad");
@@ -923,11 +926,11 @@ async function boot() {
   $("abort-flow").addEventListener("click", () => {
     // The page's Stop means "give up": unlike a reload, nothing is kept to resume.
     state.controller?.abort(new Error("aborted in the page"));
-    state.auth.discardPendingSignIn();
+    state.auth.discardPendingSignIn().catch(() => {});
   });
   $("pending-resume").addEventListener("click", () => resumeRun());
-  $("pending-discard").addEventListener("click", () => { state.auth.discardPendingSignIn(); sessionStorage.removeItem(DEMO_IDENTITY_KEY); showPending(); });
-  showPending();
+  $("pending-discard").addEventListener("click", async () => { await state.auth.discardPendingSignIn(); sessionStorage.removeItem(DEMO_IDENTITY_KEY); showPending(); });
+  await showPending();
   status.textContent = `Ready · sandbox at ${BASE_URL}`;
   status.classList.add("ok");
   document.body.dataset.ready = "true";

@@ -159,25 +159,8 @@ impl RatioAuth {
         else {
             return JsValue::UNDEFINED;
         };
-        let session = Object::new();
+        let session = session_info_of(jwt.expose());
         set_property(&session, "sessionJwt", &JsValue::from_str(jwt.expose()));
-        if let Ok(claims) = jwt::read_claims(jwt.expose()) {
-            let mut factors: Vec<jwt::FactorKind> = Vec::new();
-            for factor in &claims.factors {
-                if !factors.contains(&factor.kind) {
-                    factors.push(factor.kind);
-                }
-            }
-            set_property(&session, "factors", &to_js(&factors));
-            if let Some(exp) = claims.expires_at {
-                set_property(&session, "expiresAt", &unix_seconds_to_js_ms(exp));
-                set_property(
-                    &session,
-                    "expired",
-                    &JsValue::from_bool(claims.is_expired(now_ms())),
-                );
-            }
-        }
         session.into()
     }
 
@@ -194,6 +177,35 @@ impl RatioAuth {
     #[wasm_bindgen(getter)]
     pub fn api(&self) -> super::calls::RatioApi {
         super::calls::RatioApi::new(self.shared.clone())
+    }
+}
+
+/// What a session JWT says about itself (read, not verified): `{ factors?, expiresAt?, expired? }`.
+fn session_info_of(jwt: &str) -> Object {
+    let info = Object::new();
+    if let Ok(claims) = jwt::read_claims(jwt) {
+        let mut factors: Vec<jwt::FactorKind> = Vec::new();
+        for factor in &claims.factors {
+            if !factors.contains(&factor.kind) {
+                factors.push(factor.kind);
+            }
+        }
+        set_property(&info, "factors", &to_js(&factors));
+        if let Some(exp) = claims.expires_at {
+            set_property(&info, "expiresAt", &unix_seconds_to_js_ms(exp));
+            set_property(&info, "expired", &JsValue::from_bool(claims.is_expired(now_ms())));
+        }
+    }
+    info
+}
+
+/// `sessionInfo(jwt)`: what `session()` adds to a JWT, for the JS shell that keeps the session
+/// itself. Never throws: a non-string or an unreadable JWT gives `{}`.
+#[wasm_bindgen(js_name = sessionInfo)]
+pub fn session_info(jwt: JsValue) -> JsValue {
+    match jwt.as_string() {
+        Some(jwt) => session_info_of(&jwt).into(),
+        None => Object::new().into(),
     }
 }
 

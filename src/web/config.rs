@@ -355,6 +355,8 @@ impl Config {
         let storage = match options.storage.as_deref() {
             None | Some("memory") => StorageKind::Memory,
             Some("sessionStorage") => StorageKind::SessionStorage,
+            // The JS shell keeps the session itself (memory, sessionStorage or the app's adapter).
+            Some("none") => StorageKind::None,
             Some("localStorage") => {
                 return refuse(
                     "storage \"localStorage\" is not supported: a session JWT there outlives the tab and any \
@@ -367,7 +369,8 @@ impl Config {
             None | Some("none") => false,
             // A saved flow holds the session JWTs of its steps: it may only live where the
             // session itself may.
-            Some("sessionStorage") if storage == StorageKind::SessionStorage => true,
+            // With "none" the JS shell holds that rule for the storage it keeps.
+            Some("sessionStorage") if storage != StorageKind::Memory => true,
             Some("sessionStorage") => {
                 return refuse(
                     "flowStorage \"sessionStorage\" needs storage \"sessionStorage\": a saved sign-in holds \

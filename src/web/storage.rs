@@ -19,6 +19,8 @@ pub enum StorageKind {
     #[default]
     Memory,
     SessionStorage,
+    /// Nothing is kept: the caller (the package's JS shell) stores the session itself.
+    None,
 }
 
 /// The session JWT of one `RatioAuth` instance.
@@ -49,6 +51,9 @@ impl SessionStore {
     }
 
     pub fn save(&mut self, jwt: &Secret) {
+        if self.kind == StorageKind::None {
+            return;
+        }
         if self.kind == StorageKind::SessionStorage {
             let written = session_storage()
                 .is_some_and(|storage| storage.set_item(&self.key, jwt.expose()).is_ok());

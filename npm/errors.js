@@ -1,0 +1,61 @@
+// The error guard and the error kinds, in plain JS: usable in a `catch` before (or without)
+// the wasm loading. Errors thrown by the wasm and by this shell have the same shape: a real
+// `Error` with `name === "RatioAuthError"` and a `kind` from the list below.
+
+/** Every `kind` a RatioAuthError can have (the same list as the Rust `ErrorKind::ALL`). */
+export const RatioAuthErrorKinds = Object.freeze([
+  "userRejected",
+  "rateLimited",
+  "conflict",
+  "invalidOtp",
+  "mfaRequired",
+  "signatureMismatch",
+  "contractWalletRefused",
+  "network",
+  "timeout",
+  "aborted",
+  "server",
+  "badResponse",
+  "config",
+  "wallet",
+  "resume",
+]);
+
+const KINDS = new Set(RatioAuthErrorKinds);
+
+/**
+ * True for the errors this package throws. Reads through a try: a hostile value (a Proxy whose
+ * getters throw) is simply not one of ours. `instanceof Error` is not required, so an error
+ * from another realm (an iframe's copy of the package) still narrows.
+ */
+export function isRatioAuthError(value) {
+  try {
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      value.name === "RatioAuthError" &&
+      typeof value.kind === "string" &&
+      KINDS.has(value.kind)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An error of this shell (the wasm makes its own, with the same fields). `extra` holds the
+ * kind's fields (`reason`, `cause`, ...); `message` is written here, never taken from outside.
+ */
+export function ratioAuthError(kind, shortMessage, extra = {}) {
+  const { details, cause, ...fields } = extra;
+  const message = details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage;
+  const error = cause === undefined ? new Error(message) : new Error(message, { cause });
+  error.name = "RatioAuthError";
+  error.kind = kind;
+  error.code = undefined;
+  error.status = undefined;
+  error.shortMessage = shortMessage;
+  error.details = details;
+  Object.assign(error, fields);
+  return error;
+}
