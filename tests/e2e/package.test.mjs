@@ -109,3 +109,14 @@ test("types: tsc --noEmit on tests/consumers/types against the installed index.d
     }
   }
 });
+
+test("scripts/publish refuses to run without --dry-run (it never publishes)", async () => {
+  for (const args of [[], ["--skip-build"]]) {
+    const outcome = await run(path.join(ROOT, "scripts/publish"), args, { cwd: ROOT }).then(
+      () => ({ code: 0 }),
+      (error) => ({ code: error.code, stderr: error.stderr }),
+    );
+    assert.equal(outcome.code, 2, `scripts/publish ${args.join(" ")} exits 2`);
+    assert.match(outcome.stderr, /pass --dry-run/);
+  }
+});
