@@ -1,5 +1,5 @@
 // Types of the `ratio-auth` package (its entry, index.js). Written by hand: the wasm underneath
-// is internal and none of its glue (`InitOutput`, `free()`) is part of the API.
+// is internal, and nothing of its generated glue (its init output, `free()`) is part of the API.
 
 /** What went wrong; branch on this rather than on `message`. */
 export type RatioAuthErrorKind =
@@ -133,7 +133,11 @@ export declare function isRatioAuthError(value: unknown): value is RatioAuthErro
 /** EIP-1193 `request` arguments. */
 export interface EIP1193RequestArguments {
   readonly method: string;
-  readonly params?: readonly unknown[] | object;
+  /**
+   * `| undefined`: providers typed method by method (viem's, wagmi's) declare `params?: undefined`
+   * for methods without parameters, which `exactOptionalPropertyTypes` would otherwise refuse.
+   */
+  readonly params?: readonly unknown[] | object | undefined;
 }
 
 /** Any EIP-1193 provider: `window.ethereum`, an EIP-6963 provider, wagmi's, a test double. */

@@ -24,11 +24,16 @@ function environmentProblem() {
   return null;
 }
 
+/** Throws the `config` error of a call made outside a browser page or worker. */
+function checkEnvironment() {
+  const problem = environmentProblem();
+  if (problem) throw ratioAuthError("config", problem, { reason: "unsupportedEnvironment" });
+}
+
 function load() {
   if (loading === null) {
     loading = (async () => {
-      const problem = environmentProblem();
-      if (problem) throw ratioAuthError("config", problem, { reason: "unsupportedEnvironment" });
+      checkEnvironment();
       try {
         const glue = await import("./wasm/ratio_auth.js");
         await glue.default(wasmSource === undefined ? undefined : { module_or_path: wasmSource });
@@ -172,6 +177,9 @@ export class RatioAuth {
    * expired session is forgot here (an `expired` change is sent) and reads as null.
    */
   async session() {
+    // On a server there is no session to read (and none could be checked): the same rejection
+    // as every other call, rather than a null that looks like "signed out".
+    checkEnvironment();
     const jwt = await this.#store.get();
     if (jwt === null) return null;
     const session = await this.#describe(jwt);

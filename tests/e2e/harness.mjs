@@ -1,10 +1,11 @@
 // Shared by the e2e tests: the sandbox process, Chromium through playwright-core, and the steps a
 // person takes on the demo page (click a scenario, read the form, type, read the inbox).
 
-import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
@@ -12,6 +13,30 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const SITE = path.join(ROOT, "target/demo-site");
 export const SANDBOX_BIN = path.join(ROOT, "target/release/ratio-sandbox");
 export const SCREENSHOTS = path.join(ROOT, "tests/artifacts/screenshots");
+export const CONSUMERS = path.join(ROOT, "tests/consumers");
+
+export const run = promisify(execFile);
+
+/** The packed package, target/ratio-auth-<version>.tgz (scripts/build-pkg writes exactly one). */
+export function tarballPath() {
+  const found = readdirSync(path.join(ROOT, "target")).filter((f) => /^ratio-auth-.+\.tgz$/.test(f));
+  assert.equal(found.length, 1, `exactly one target/ratio-auth-*.tgz expected (run scripts/build-pkg), found ${JSON.stringify(found)}`);
+  return path.join(ROOT, "target", found[0]);
+}
+
+/**
+ * Installs the tarball into `dir` as an app would (`npm install <tgz>`, nothing saved, no lock
+ * file), after removing what an earlier run installed there. Returns the installed package's
+ * folder, a real directory unpacked from the tarball (never a link to pkg/).
+ */
+export async function installTarball(dir) {
+  assert.ok(existsSync(path.join(dir, "package.json")), `${dir} needs its own package.json, or npm installs into a parent`);
+  rmSync(path.join(dir, "node_modules"), { recursive: true, force: true });
+  await run("npm", ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", tarballPath()], { cwd: dir });
+  const installed = path.join(dir, "node_modules/ratio-auth");
+  assert.ok(lstatSync(installed).isDirectory() && !lstatSync(installed).isSymbolicLink(), `${installed} is an unpacked directory`);
+  return installed;
+}
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
