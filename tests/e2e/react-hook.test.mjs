@@ -179,3 +179,13 @@ test("useRatioSession: undefined until read, then the stored session; null witho
   assert.deepEqual(errors, []);
   await p.close();
 });
+
+test("tsc --noEmit: tests/types/react/usage.tsx type-checks against pkg/react.d.ts and pkg/index.d.ts", async () => {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  try {
+    await promisify(execFile)(path.join(ROOT, "node_modules/.bin/tsc"), ["--noEmit", "-p", "tests/types/react"], { cwd: ROOT });
+  } catch (error) {
+    assert.fail(`tsc failed:\n${error.stdout}${error.stderr}`);
+  }
+});
