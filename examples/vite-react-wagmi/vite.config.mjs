@@ -21,6 +21,10 @@ export default defineConfig({
       },
     },
   },
+  // `vite dev` pre-bundles dependencies into .vite/deps, where the glue's
+  // `new URL("ratio_auth_bg.wasm", import.meta.url)` would no longer find the .wasm: keep
+  // ratio-auth as it is installed.
+  optimizeDeps: { exclude: ["ratio-auth"] },
   // `vite dev`: the page and the backend share one origin, as in production.
   server: {
     proxy: {

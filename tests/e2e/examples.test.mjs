@@ -250,3 +250,44 @@ test("link path: a new wallet for an existing user (phone 409, confirm, SMS + em
     await context.close();
   }
 });
+
+test("backend proxy: forwards Retry-After, drops a secret the page sends, refuses minting through /ratio and other origins", async () => {
+  const address = randomAddress();
+  const post = (urlPath, body, headers = {}) =>
+    fetch(proxy.url + urlPath, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  // A credential the page made up is not forwarded: Ratio sees no credential at all.
+  const start = await post("/ratio/v1/auth/cryptoWallet:start", { walletAddress: address, walletType: "EVM" }, { "ratio-client-id": "sandbox", "ratio-client-secret": "sandbox-secret" });
+  assert.equal(start.status, 401);
+  assert.equal((await start.json()).code, "INVALID_CLIENT_SECRET");
+  // With the minted client session it works.
+  const minted = await post("/api/ratio/client-session", { walletAddress: address });
+  assert.equal(minted.status, 200);
+  const { clientSessionId } = await minted.json();
+  assert.match(clientSessionId, /\S/);
+  const ok = await post("/ratio/v1/auth/cryptoWallet:start", { walletAddress: address, walletType: "EVM" }, { "ratio-client-session-id": clientSessionId });
+  assert.equal(ok.status, 200);
+  assert.match((await ok.json()).challenge, /^Signing in with Ratio: /);
+  // A 429's Retry-After reaches the page.
+  const fault = await sandboxJson(sandbox.url, "POST", "/sandbox/faults", { path: "/v1/auth/otp/sms:send", status: 429, retryAfterSeconds: 7 });
+  assert.equal(fault.status, 201);
+  const limited = await post("/ratio/v1/auth/otp/sms:send", { phoneNumber: randomPhone() }, { "ratio-client-session-id": clientSessionId });
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get("retry-after"), "7");
+  assert.equal((await limited.json()).code, "TOO_MANY_REQUESTS");
+  // Not reachable through /ratio: minting client sessions (the secret would not be added anyway).
+  assert.equal((await post("/ratio/v1/client/sessions", { signingAddress: address, signingType: "EVM" })).status, 404);
+  // Another site's page may not mint a session nor call Ratio through this origin.
+  assert.equal((await post("/api/ratio/client-session", { walletAddress: address }, { origin: "https://evil.example" })).status, 403);
+  assert.equal((await post("/ratio/v1/auth/cryptoWallet:start", { walletAddress: address, walletType: "EVM" }, { origin: "https://evil.example" })).status, 403);
+  // A form post (no JSON content type) is refused; so is a malformed address.
+  const form = await fetch(proxy.url + "/api/ratio/client-session", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "walletAddress=" + address });
+  assert.equal(form.status, 415);
+  assert.equal((await post("/api/ratio/client-session", { walletAddress: "0x12" })).status, 400);
+  // The app's files: the wasm with its MIME type (instantiateStreaming needs it), the page with a CSP.
+  const wasm = readdirSync(path.join(DIST, "assets")).find((f) => f.endsWith(".wasm"));
+  const wasmResponse = await fetch(`${proxy.url}/assets/${wasm}`);
+  assert.equal(wasmResponse.headers.get("content-type"), "application/wasm");
+  const page = await fetch(proxy.url + "/");
+  assert.match(page.headers.get("content-security-policy"), /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.equal((await fetch(proxy.url + "/%2e%2e/package.json")).status, 404);
+});
