@@ -25,11 +25,12 @@ export default defineConfig({
   // `new URL("ratio_auth_bg.wasm", import.meta.url)` would no longer find the .wasm: keep
   // ratio-auth as it is installed.
   optimizeDeps: { exclude: ["ratio-auth"] },
-  // `vite dev`: the page and the backend share one origin, as in production.
+  // `vite dev`: the page and the backend share one origin, as in production. The page's Host is
+  // kept (changeOrigin: false): the backend refuses an Origin that is not its Host.
   server: {
     proxy: {
-      "/api": proxyTarget,
-      "/ratio": proxyTarget,
+      "/api": { target: proxyTarget, changeOrigin: false },
+      "/ratio": { target: proxyTarget, changeOrigin: false },
     },
   },
 });
