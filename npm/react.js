@@ -26,8 +26,8 @@ export function useRatioSignIn(auth) {
   // The running sign-in: { controller, pending: { kind, resolve, reject } | null }.
   const runRef = useRef(null);
   const mountedRef = useRef(false);
+  // The committed `auth` (a render React discards must not change what `signIn` uses).
   const authRef = useRef(auth);
-  authRef.current = auth;
 
   const stop = useCallback((reason) => {
     const run = runRef.current;
@@ -47,11 +47,10 @@ export function useRatioSignIn(auth) {
     };
   }, [stop]);
 
-  // Another RatioAuth: the sign-in of the previous one is abandoned.
-  const authSeen = useRef(auth);
+  // Another RatioAuth: a sign-in running with the previous one is abandoned.
   useEffect(() => {
-    if (authSeen.current === auth) return;
-    authSeen.current = auth;
+    if (authRef.current === auth) return;
+    authRef.current = auth;
     if (runRef.current !== null) {
       stop(cancelled("the RatioAuth instance changed"));
       setState(IDLE);

@@ -180,6 +180,32 @@ test("useRatioSession: undefined until read, then the stored session; null witho
   await p.close();
 });
 
+test("useRatioSignIn: another RatioAuth abandons the sign-in running with the previous one; signIn then uses the new one", async () => {
+  const { p, errors } = await page();
+  const out = await p.evaluate(async () => {
+    const { t } = window;
+    const a = t.fakeAuth();
+    const b = t.fakeAuth();
+    await t.mount(a);
+    const first = t.flow.signIn({ provider: {} }).then(() => "resolved", (e) => e.kind);
+    await t.settle();
+    t.rerender(b);
+    await t.settle();
+    const afterSwap = t.view();
+    const firstOutcome = await first;
+    t.flow.signIn({ provider: {} }).catch(() => {});
+    await t.settle();
+    return { afterSwap, firstOutcome, aAborted: a.lastSignal.aborted, aRuns: a.runs, bRuns: b.runs, now: t.view().status, problems: t.problems };
+  });
+  assert.deepEqual(out.afterSwap, { status: "idle", prompt: null, events: [], path: null, error: null });
+  assert.equal(out.firstOutcome, "aborted");
+  assert.equal(out.aAborted, true);
+  assert.deepEqual([out.aRuns, out.bRuns, out.now], [1, 1, "prompt"]);
+  assert.deepEqual(out.problems, []);
+  assert.deepEqual(errors, []);
+  await p.close();
+});
+
 test("tsc --noEmit: tests/types/react/usage.tsx type-checks against pkg/react.d.ts and pkg/index.d.ts", async () => {
   const { execFile } = await import("node:child_process");
   const { promisify } = await import("node:util");
