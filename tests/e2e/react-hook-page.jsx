@@ -51,6 +51,9 @@ function fakeAuth() {
         throw error;
       }
     },
+    resumeSignIn(options) {
+      return auth.signIn(options);
+    },
     async session() {
       log.push({ call: "session" });
       return stored;

@@ -206,6 +206,31 @@ test("useRatioSignIn: another RatioAuth abandons the sign-in running with the pr
   await p.close();
 });
 
+test("useRatioSignIn: resumeSignIn runs auth.resumeSignIn with the hook's prompts and signal (no account, no first factor)", async () => {
+  const { p, errors } = await page();
+  const out = await p.evaluate(async () => {
+    const { t } = window;
+    const auth = t.fakeAuth();
+    await t.mount(auth);
+    const done = t.flow.resumeSignIn({ provider: {}, account: "0xignored", firstFactor: "sms" });
+    await t.settle();
+    const first = t.view();
+    t.flow.answer("+12025550123");
+    await t.settle();
+    t.flow.answer("654321");
+    const result = await done;
+    await t.settle();
+    return { first, keys: auth.log.find((l) => l.call === "signIn").keys, path: result.path, status: t.view().status, problems: t.problems };
+  });
+  assert.equal(out.first.prompt.kind, "phoneNumber");
+  assert.deepEqual(out.keys, ["onEvent", "prompts", "provider", "signal"]);
+  assert.equal(out.path, "returning");
+  assert.equal(out.status, "done");
+  assert.deepEqual(out.problems, []);
+  assert.deepEqual(errors, []);
+  await p.close();
+});
+
 test("tsc --noEmit: tests/types/react/usage.tsx type-checks against pkg/react.d.ts and pkg/index.d.ts", async () => {
   const { execFile } = await import("node:child_process");
   const { promisify } = await import("node:util");
