@@ -306,7 +306,7 @@ function askText({ title, detail, label, type, inputMode, autocomplete, placehol
       state.pendingPrompt = null;
       form.hidden = true;
       setWorking("Asking for a new code…");
-      resolve("resend");
+      resolve({ resend: true });
     };
     $("prompt-cancel").onclick = () => {
       form.hidden = true;

@@ -4,6 +4,8 @@
 //! - [`StorageKind::SessionStorage`]: survives reloads of this tab only. When `sessionStorage`
 //!   is unavailable (sandboxed iframe, storage disabled, quota), the JWT stays in memory: a
 //!   failure never widens where a token lives.
+//! - [`StorageKind::None`]: not kept at all. `signIn`'s result still holds it; keeping it is
+//!   the caller's business (a JS layer with its own storage adapter).
 //! - Never `localStorage`: it outlives the tab and is shared by every tab of the origin.
 //!   This module has no code path that can reach it.
 
@@ -19,6 +21,8 @@ pub enum StorageKind {
     #[default]
     Memory,
     SessionStorage,
+    /// `storage: "none"`: the session is never stored; `session()` is always `undefined`.
+    None,
 }
 
 /// The session JWT of one `RatioAuth` instance.
@@ -49,6 +53,9 @@ impl SessionStore {
     }
 
     pub fn save(&mut self, jwt: &Secret) {
+        if self.kind == StorageKind::None {
+            return;
+        }
         if self.kind == StorageKind::SessionStorage {
             let written = session_storage()
                 .is_some_and(|storage| storage.set_item(&self.key, jwt.expose()).is_ok());

@@ -5,6 +5,9 @@ import init, {
   RatioApi,
   discoverWallets,
   isRatioAuthError,
+  sessionInfo,
+  type RatioAuthSessionInfo,
+  type RatioAuthOtpAnswer,
   type EIP1193Provider,
   type EIP6963ProviderDetail,
   type RatioAuthError,
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
     phoneNumber: async (ctx) => (ctx.phoneMask ? `+1555000${ctx.phoneMask}` : "+14155550123"),
     email: async (ctx) => `${ctx.purpose}@example.com`,
     otp: async (ctx: RatioAuthOtpPromptContext) =>
-      ctx.attempt > ctx.maxAttempts ? { resend: true } : ctx.resendAvailableAt ? "resend" : "123456",
+      ctx.attempt > ctx.maxAttempts ? { resend: true } : "123456",
     confirmLink: async (ctx) => ctx.walletAddress.startsWith("0x"),
   };
 
@@ -136,9 +139,16 @@ async function main(): Promise<void> {
 
     const session: RatioAuthSession | undefined = auth.session();
     if (session && !session.expired) console.log(session.expiresAt, session.factors);
+    // storage "none": the caller keeps the JWT and reads it with sessionInfo (any value: never throws).
+    const keeper = new RatioAuth({ baseUrl: "http://127.0.0.1:8080", storage: "none", flowStorage: "sessionStorage" });
+    const info: RatioAuthSessionInfo = sessionInfo(result.sessionJwt);
+    const nothing: RatioAuthSessionInfo = sessionInfo(undefined);
+    console.log(info.factors, info.expiresAt, info.expired, nothing, keeper.session());
+    keeper.free();
 
     const api: RatioApi = auth.api;
-    const { challenge } = await api.walletStart({ walletAddress: result.walletAddress });
+    const controller = new AbortController();
+    const { challenge } = await api.walletStart({ walletAddress: result.walletAddress }, controller.signal);
     const signature = (await provider.request({ method: "personal_sign", params: [challenge, result.walletAddress] })) as string;
     const authenticated = await api.walletAuthenticate({ walletAddress: result.walletAddress, signature }, jwt);
     const next = authenticated.refreshJwt ?? authenticated.sessionJwt;
@@ -151,13 +161,17 @@ async function main(): Promise<void> {
       { firstName: "Ada", lastName: "Lovelace", email: "a@example.com", country: "US", phone: "+14155550123", acceptedTerms: true },
       mailAuth.sessionJwt,
     );
-    if (user.id) console.log((await api.getUser(user.id, mailAuth.sessionJwt)).firstName);
+    if (user.id) console.log((await api.getUser(user.id, mailAuth.sessionJwt, AbortSignal.timeout(5000))).firstName);
+    await api.smsSend({ phoneNumber: "+14155550123" }, null, null);
     auth.signOut();
   } catch (error: unknown) {
     if (isRatioAuthError(error)) {
       const e: RatioAuthError = error;
       const retryAt: number | undefined = e.retryAt;
       console.log(ERROR_TEXT[e.kind], e.code, e.status, retryAt, e.signedBy, e.walletCode, e.reason, e.cause, e.stack);
+      const short: string = e.shortMessage;
+      const details: string | undefined = e.details;
+      console.log(short, details, e.message);
       if (e.kind === "resume") {
         const why = e.reason as RatioAuthResumeReason;
         console.log(why === "otherWallet" ? "switch back to the saved account" : "start again");
@@ -173,7 +187,7 @@ async function main(): Promise<void> {
 void main();
 
 // The types are real (no `any`): these must be refused.
-// @ts-expect-error storage is "memory" | "sessionStorage", never localStorage
+// @ts-expect-error storage is "memory" | "sessionStorage" | "none", never localStorage
 new RatioAuth({ baseUrl: "http://127.0.0.1:8080", storage: "localStorage" });
 // @ts-expect-error baseUrl is a string
 new RatioAuth({ baseUrl: 8080 });
@@ -185,3 +199,7 @@ void ({ firstFactor: "totp" } satisfies Partial<Parameters<RatioAuth["signIn"]>[
 new RatioAuth({ baseUrl: "http://127.0.0.1:8080", flowStorage: "localStorage" });
 // @ts-expect-error resumeSignIn takes the account from the saved sign-in
 void ({ account: "0x01" } satisfies Partial<Parameters<RatioAuth["resumeSignIn"]>[0]>);
+// @ts-expect-error a resend is asked for with { resend: true } only
+const notAResend: RatioAuthOtpAnswer = { resend: "yes" };
+// @ts-expect-error the signal of an api call is an AbortSignal
+void ((api: RatioApi) => api.walletStart({ walletAddress: "0x01" }, "stop"));
