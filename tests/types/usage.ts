@@ -147,8 +147,8 @@ async function main(): Promise<void> {
     keeper.free();
 
     const api: RatioApi = auth.api;
-    const controller = new AbortController();
-    const { challenge } = await api.walletStart({ walletAddress: result.walletAddress }, controller.signal);
+    const apiController = new AbortController();
+    const { challenge } = await api.walletStart({ walletAddress: result.walletAddress }, apiController.signal);
     const signature = (await provider.request({ method: "personal_sign", params: [challenge, result.walletAddress] })) as string;
     const authenticated = await api.walletAuthenticate({ walletAddress: result.walletAddress, signature }, jwt);
     const next = authenticated.refreshJwt ?? authenticated.sessionJwt;
