@@ -588,9 +588,12 @@ impl Driver<'_> {
             }),
         ) = (&error.kind, &self.causes.transport)
         {
+            // (`split_once` rather than `replacen`: 76 B less gzip.) Should the engine ever
+            // stop quoting the detail, the error keeps its message and cause, without details.
             let quoted = format!(": {detail}");
-            let short = error.message.replacen(&quoted, "", 1);
-            return self.with_cause(out.with_details(short, detail));
+            if let Some((before, after)) = error.message.split_once(quoted.as_str()) {
+                return self.with_cause(out.with_details(format!("{before}{after}"), detail));
+            }
         }
         self.with_cause(out)
     }
