@@ -7,7 +7,7 @@
 use js_sys::{Function, Reflect};
 use k256::ecdsa::SigningKey;
 use ratio_auth::eip191::{self, Address};
-use ratio_auth::web::auth::RatioAuth;
+use ratio_auth::web::auth::{RatioAuth, session_info};
 use ratio_auth::web::time::random_u64;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -60,6 +60,7 @@ export function makeProvider(accounts, sign, mode) {
       switch (args.method) {
         case "eth_requestAccounts":
         case "eth_accounts":
+          if (mode === "disconnected") return Promise.reject(Object.assign(new Error("Disconnected from all chains"), { code: 4900 }));
           return Promise.resolve(accounts.slice());
         case "personal_sign":
           if (mode === "reject4001") return Promise.reject(Object.assign(new Error("User rejected the request."), { code: 4001 }));
@@ -141,6 +142,31 @@ export function abortRun(run) { run.controller.abort(); }
 export function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 
 export function runJson(run) { return JSON.stringify({ prompts: run.prompts, events: run.events, codes: run.codes, typed: run.typed }); }
+
+export function isTypeError(value) { return value instanceof TypeError; }
+export function same(a, b) { return Object.is(a, b); }
+export function proxyOf(value) { return new Proxy(value, {}); }
+export function newSignal() { return new AbortController().signal; }
+// Records every fetch the page makes (the Request objects the SDK hands to fetch); with
+// `abortDuring`, aborts `spy.controller` (reason `spy.reason`) once a fetch is under way.
+export function fetchSpy(abortDuring) {
+  const spy = { requests: [], original: window.fetch, controller: new AbortController(), reason: new Error("the user left the page") };
+  window.fetch = function (...args) {
+    spy.requests.push(args[0]);
+    const pending = spy.original.apply(this, args);
+    if (abortDuring) setTimeout(() => spy.controller.abort(spy.reason), 0);
+    return pending;
+  };
+  return spy;
+}
+export function spySignal(spy) { return spy.controller.signal; }
+export function spyReason(spy) { return spy.reason; }
+export function spyAbortNow(spy) { spy.controller.abort(spy.reason); }
+// Restores fetch; what was fetched, and whether each request's own signal ended aborted.
+export function spyStop(spy) {
+  window.fetch = spy.original;
+  return JSON.stringify(spy.requests.map((r) => (r instanceof Request ? { url: r.url, aborted: r.signal.aborted } : String(r))));
+}
 "#)]
 extern "C" {
     fn parse(json: &str) -> JsValue;
@@ -169,6 +195,23 @@ extern "C" {
     async fn sleep(ms: u32);
     #[wasm_bindgen(js_name = runJson)]
     fn run_json(run: &JsValue) -> String;
+    #[wasm_bindgen(js_name = isTypeError)]
+    fn is_type_error(value: &JsValue) -> bool;
+    fn same(a: &JsValue, b: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = proxyOf)]
+    fn proxy_of(value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = newSignal)]
+    fn new_signal() -> JsValue;
+    #[wasm_bindgen(js_name = fetchSpy)]
+    fn fetch_spy(abort_during: bool) -> JsValue;
+    #[wasm_bindgen(js_name = spySignal)]
+    fn spy_signal(spy: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = spyReason)]
+    fn spy_reason(spy: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = spyAbortNow)]
+    fn spy_abort_now(spy: &JsValue);
+    #[wasm_bindgen(js_name = spyStop)]
+    fn spy_stop(spy: &JsValue) -> String;
 }
 
 #[wasm_bindgen]
@@ -648,21 +691,48 @@ async fn wrong_code_then_right_code() {
 
 #[wasm_bindgen_test]
 async fn the_otp_prompt_asks_for_a_resend() {
-    for resend in [json!("resend"), json!({"resend": true})] {
-        let wallet = TestWallet::new("sign");
-        let run = Run::new(
-            &wallet,
-            json!({"phone": random_phone(), "email": random_email(), "resendFirst": resend}),
-        );
-        expect_error(run.sign_in(&auth()).await, "aborted");
-        let scheduled: Vec<Value> = run
-            .events()
-            .into_iter()
-            .filter(|e| e["type"] == "resendScheduled")
-            .collect();
-        assert_eq!(scheduled.len(), 1, "{resend}");
-        assert_eq!(scheduled[0]["channel"], "sms");
-    }
+    let wallet = TestWallet::new("sign");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email(), "resendFirst": {"resend": true}}),
+    );
+    expect_error(run.sign_in(&auth()).await, "aborted");
+    let scheduled: Vec<Value> = run
+        .events()
+        .into_iter()
+        .filter(|e| e["type"] == "resendScheduled")
+        .collect();
+    assert_eq!(scheduled.len(), 1);
+    assert_eq!(scheduled[0]["channel"], "sms");
+}
+
+#[wasm_bindgen_test]
+async fn the_string_resend_is_a_code_that_is_not_six_digits() {
+    let wallet = TestWallet::new("sign");
+    let phone = random_phone();
+    let run = Run::new(
+        &wallet,
+        json!({"phone": phone, "email": random_email(), "resendFirst": "resend"}),
+    );
+    let result = run.sign_in(&auth()).await.unwrap();
+    assert_signed_in(&result, "new", &wallet, true);
+    let otp: Vec<Value> = run
+        .prompts()
+        .into_iter()
+        .filter(|p| p["kind"] == "otp")
+        .collect();
+    assert_eq!(otp.len(), 2, "asked again");
+    assert!(otp[0].get("problem").is_none());
+    assert_eq!(otp[1]["problem"], "notSixDigits");
+    let events = run.events();
+    assert!(
+        !events.iter().any(|e| e["type"] == "resendScheduled"),
+        "{events:?}"
+    );
+    assert!(events.iter().any(|e| e["type"] == "answerRejected"
+        && e["prompt"] == "otp"
+        && e["problem"] == "notSixDigits"));
+    assert_eq!(sms_sent_to(&phone).await, 1, "no second code was sent");
 }
 
 #[wasm_bindgen_test]
@@ -674,6 +744,22 @@ async fn user_rejection_4001() {
     );
     let error = expect_error(run.sign_in(&auth()).await, "userRejected");
     assert_eq!(prop(&error, "walletCode").as_f64(), Some(4001.0));
+    // The wallet's own error is the cause; its message is the details, not the short message.
+    let cause = prop(&error, "cause");
+    assert!(cause.is_instance_of::<js_sys::Error>(), "cause: {cause:?}");
+    assert_eq!(prop(&cause, "code").as_f64(), Some(4001.0));
+    assert_eq!(
+        prop(&cause, "message").as_string().as_deref(),
+        Some("User rejected the request.")
+    );
+    assert_eq!(
+        prop(&error, "details").as_string().as_deref(),
+        Some("User rejected the request.")
+    );
+    assert_eq!(
+        prop(&error, "shortMessage").as_string().as_deref(),
+        Some("the user rejected the request in the wallet")
+    );
     let events = run.events();
     assert_eq!(events.last().unwrap()["type"], "failed");
     assert_eq!(events.last().unwrap()["error"]["kind"], "userRejected");
@@ -688,6 +774,37 @@ async fn user_rejection_minus_32603_quirk() {
     );
     let error = expect_error(run.sign_in(&auth()).await, "userRejected");
     assert_eq!(prop(&error, "walletCode").as_f64(), Some(-32603.0));
+    let cause = prop(&error, "cause");
+    assert_eq!(prop(&cause, "code").as_f64(), Some(-32603.0));
+    assert_eq!(
+        prop(&prop(&prop(&cause, "data"), "originalError"), "code").as_f64(),
+        Some(4001.0)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_wallet_failure_while_connecting_keeps_the_wallets_error() {
+    let wallet = TestWallet::new("disconnected");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let error = expect_error(run.sign_in(&auth()).await, "wallet");
+    assert_eq!(
+        prop(&error, "reason").as_string().as_deref(),
+        Some("disconnected")
+    );
+    let cause = prop(&error, "cause");
+    assert!(cause.is_instance_of::<js_sys::Error>());
+    assert_eq!(prop(&cause, "code").as_f64(), Some(4900.0));
+    assert_eq!(
+        prop(&error, "shortMessage").as_string().as_deref(),
+        Some("the wallet is disconnected")
+    );
+    assert_eq!(
+        prop(&error, "details").as_string().as_deref(),
+        Some("Disconnected from all chains")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -926,13 +1043,29 @@ async fn a_dropped_connection_is_a_network_error() {
         &wallet,
         json!({"phone": random_phone(), "email": random_email()}),
     );
-    expect_error(run.sign_in(&auth()).await, "network");
+    let outcome = run.sign_in(&auth()).await;
+    reset_sandbox().await;
+    let error = expect_error(outcome, "network");
     assert!(
         run.events()
             .iter()
             .any(|e| e["type"] == "transportFailed" && e["timeout"] == false)
     );
-    reset_sandbox().await;
+    // fetch's rejection is the cause; the browser's text is the details only.
+    let cause = prop(&error, "cause");
+    assert!(is_type_error(&cause), "cause: {cause:?}");
+    let browser_text = prop(&cause, "message").as_string().unwrap();
+    let details = prop(&error, "details").as_string().unwrap();
+    let short = prop(&error, "shortMessage").as_string().unwrap();
+    assert!(details.ends_with(&browser_text), "{details}");
+    assert!(
+        short.starts_with("/v1/auth/cryptoWallet:start could not be reached"),
+        "{short}"
+    );
+    assert!(!short.contains(&browser_text), "{short}");
+    assert!(!short.contains("POST "), "{short}");
+    let message = prop(&error, "message").as_string().unwrap();
+    assert!(message.contains(&details), "{message}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -994,14 +1127,19 @@ async fn low_level_api_calls() {
     let address = Address::from_verifying_key(key.verifying_key());
     let wallet = parse(&json!({"walletAddress": address.to_checksum()}).to_string());
 
-    let start = api_call(api.wallet_start(wallet)).await.unwrap();
+    let start = api_call(api.wallet_start(wallet, JsValue::UNDEFINED))
+        .await
+        .unwrap();
     let challenge = start["challenge"].as_str().unwrap();
     let signature = eip191::sign_personal(&key, challenge.as_bytes());
     let request = json!({"walletAddress": address.to_checksum(), "signature": signature});
-    let signed_in =
-        api_call(api.wallet_authenticate(parse(&request.to_string()), JsValue::UNDEFINED))
-            .await
-            .unwrap();
+    let signed_in = api_call(api.wallet_authenticate(
+        parse(&request.to_string()),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     let wallet_jwt = signed_in["sessionJwt"].as_str().unwrap().to_owned();
     assert!(signed_in.get("userMask").is_none(), "a new user");
 
@@ -1009,6 +1147,7 @@ async fn low_level_api_calls() {
     let sent = api_call(api.sms_send(
         parse(&json!({"phoneNumber": phone}).to_string()),
         wallet_jwt.as_str().into(),
+        JsValue::UNDEFINED,
     ))
     .await
     .unwrap();
@@ -1016,7 +1155,12 @@ async fn low_level_api_calls() {
 
     let wrong = json!({"phoneId": phone_id, "otp": "000000"});
     let error = expect_error(
-        api_call(api.sms_authenticate(parse(&wrong.to_string()), wallet_jwt.as_str().into())).await,
+        api_call(api.sms_authenticate(
+            parse(&wrong.to_string()),
+            wallet_jwt.as_str().into(),
+            JsValue::UNDEFINED,
+        ))
+        .await,
         "invalidOtp",
     );
     assert_eq!(prop(&error, "status").as_f64(), Some(401.0));
@@ -1024,15 +1168,27 @@ async fn low_level_api_calls() {
         prop(&error, "code").as_string().as_deref(),
         Some("INVALID_OTP")
     );
+    // Ratio's own message is the details; the short message is the SDK's line.
+    let short = prop(&error, "shortMessage").as_string().unwrap();
+    let details = prop(&error, "details").as_string().unwrap();
+    assert!(short.starts_with("api.smsAuthenticate: "), "{short}");
+    assert!(!short.contains("Ratio:"), "{short}");
+    assert_eq!(
+        prop(&error, "message").as_string().unwrap(),
+        format!("{short} (Ratio: {details})")
+    );
 
     let (_, outbox) =
         sandbox_get(&format!("/sandbox/outbox?to={}", phone.replace('+', "%2B"))).await;
     let code = outbox[0]["otp"].as_str().unwrap();
     let right = json!({"phoneId": phone_id, "otp": code});
-    let two_factor =
-        api_call(api.sms_authenticate(parse(&right.to_string()), wallet_jwt.as_str().into()))
-            .await
-            .unwrap();
+    let two_factor = api_call(api.sms_authenticate(
+        parse(&right.to_string()),
+        wallet_jwt.as_str().into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert_eq!(
         two_factor["sessionJwt"]
             .as_str()
@@ -1044,7 +1200,7 @@ async fn low_level_api_calls() {
 
     // Arguments are checked before anything is sent, without echoing them.
     let error = expect_error(
-        api_call(api.wallet_start(parse(r#"{"walletAddress": "0x12"}"#))).await,
+        api_call(api.wallet_start(parse(r#"{"walletAddress": "0x12"}"#), JsValue::UNDEFINED)).await,
         "config",
     );
     assert!(prop(&error, "message").as_string().is_some());
@@ -1053,7 +1209,7 @@ async fn low_level_api_calls() {
     let other = Address::from_verifying_key(key2.verifying_key());
     let add = parse(&json!({"walletAddress": other.to_checksum()}).to_string());
     let error = expect_error(
-        api_call(api.wallet_add_to_user(add, "not-a-jwt".into())).await,
+        api_call(api.wallet_add_to_user(add, "not-a-jwt".into(), JsValue::UNDEFINED)).await,
         "server",
     );
     assert_eq!(prop(&error, "status").as_f64(), Some(401.0));
@@ -1376,14 +1532,16 @@ async fn the_leak_check_sees_console_lines_errors_and_received_jwts() {
     let address = Address::from_verifying_key(key.verifying_key());
     let wallet = parse(&json!({"walletAddress": address.to_checksum()}).to_string());
     let watch = watch_start();
-    let (start, _) = watched(watch, auth.api().wallet_start(wallet)).await;
+    let (start, _) = watched(watch, auth.api().wallet_start(wallet, JsValue::UNDEFINED)).await;
     let challenge = start.unwrap()["challenge"].as_str().unwrap().to_owned();
     let signature = eip191::sign_personal(&key, challenge.as_bytes());
     let request = json!({"walletAddress": address.to_checksum(), "signature": signature});
     let watch = watch_start();
-    let call = auth
-        .api()
-        .wallet_authenticate(parse(&request.to_string()), JsValue::UNDEFINED);
+    let call = auth.api().wallet_authenticate(
+        parse(&request.to_string()),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
     let rejected = js_sys::Promise::reject(&js_sys::Error::new("plain"));
     let (signed_in, _) = watched(watch, call).await;
     let jwt = signed_in.unwrap()["sessionJwt"]
@@ -1633,4 +1791,230 @@ async fn resume_refuses_another_account_nothing_saved_and_damaged_saves() {
     }
     session_storage_set(&key, &saved);
     assert!(auth_with(json!({})).pending_sign_in().is_null());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pieces the JS shell builds on: storage "none", sessionInfo, causes and signals of auth.api
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn storage_none_keeps_no_session_and_session_info_reads_the_result() {
+    session_storage_clear();
+    let auth = auth_with(json!({"storage": "none"}));
+    let wallet = TestWallet::new("sign");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    let result = run.sign_in(&auth).await.unwrap();
+    assert_signed_in(&result, "new", &wallet, true);
+    let jwt = result["sessionJwt"].as_str().unwrap();
+    assert!(auth.session().is_undefined(), "no session kept");
+    assert_eq!(storage_length("sessionStorage"), 0);
+    auth.sign_out();
+    assert!(auth.session().is_undefined());
+
+    // sessionInfo reads the JWT the caller keeps, as session() would.
+    let info: Value = serde_json::from_str(&stringify(&session_info(jwt.into()))).unwrap();
+    assert_eq!(
+        info,
+        json!({"factors": ["wallet", "sms"], "expiresAt": result["expiresAt"], "expired": false})
+    );
+
+    // A memory instance's session() is exactly { sessionJwt, ...sessionInfo(sessionJwt) }.
+    let memory = auth_with(json!({}));
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email()}),
+    );
+    run.sign_in(&memory).await.unwrap();
+    let session: Value = serde_json::from_str(&stringify(&memory.session())).unwrap();
+    let jwt = session["sessionJwt"].as_str().unwrap();
+    let mut expected: Value = serde_json::from_str(&stringify(&session_info(jwt.into()))).unwrap();
+    expected["sessionJwt"] = json!(jwt);
+    assert_eq!(session, expected);
+    assert_eq!(session["factors"], json!(["wallet", "sms"]));
+}
+
+#[wasm_bindgen_test]
+async fn storage_none_can_save_an_unfinished_sign_in() {
+    session_storage_clear();
+    let auth = auth_with(json!({"storage": "none", "flowStorage": "sessionStorage"}));
+    let wallet = TestWallet::new("sign");
+    let run = Run::new(
+        &wallet,
+        json!({"phone": random_phone(), "email": random_email(), "otpNever": true, "abortAfterMs": 100}),
+    );
+    expect_error(run.sign_in(&auth).await, "aborted");
+    let pending: Value = serde_json::from_str(&stringify(&auth.pending_sign_in())).unwrap();
+    assert_eq!(pending["step"], "otp", "{pending}");
+    assert_eq!(pending["walletAddress"], wallet.address.to_checksum());
+    assert!(auth.session().is_undefined());
+    auth.discard_pending_sign_in();
+    assert!(auth.pending_sign_in().is_null());
+    assert_eq!(storage_length("sessionStorage"), 0);
+}
+
+#[wasm_bindgen_test]
+async fn an_api_network_failure_keeps_fetchs_error_as_cause() {
+    let auth = auth_with(json!({"baseUrl": "http://127.0.0.1:9"}));
+    let key = random_key();
+    let address = Address::from_verifying_key(key.verifying_key());
+    let wallet = parse(&json!({"walletAddress": address.to_checksum()}).to_string());
+    let error = expect_error(
+        api_call(auth.api().wallet_start(wallet, JsValue::NULL)).await,
+        "network",
+    );
+    let cause = prop(&error, "cause");
+    assert!(is_type_error(&cause), "cause: {cause:?}");
+    assert_eq!(
+        prop(&error, "shortMessage").as_string().as_deref(),
+        Some("api.walletStart: network error")
+    );
+    let details = prop(&error, "details").as_string().unwrap();
+    assert!(
+        details.starts_with("POST http://127.0.0.1:9/v1/auth/cryptoWallet:start: "),
+        "{details}"
+    );
+    assert!(details.ends_with(&prop(&cause, "message").as_string().unwrap()));
+}
+
+/// Every `auth.api` call, with `signal` as its last argument.
+fn every_api_call(auth: &RatioAuth, signal: &JsValue) -> Vec<(&'static str, js_sys::Promise)> {
+    let api = auth.api();
+    let wallet = || parse(r#"{"walletAddress": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"}"#);
+    let jwt = || JsValue::from_str("eyJhbGciOiJub25lIn0.e30.");
+    let body = |json: &str| parse(json);
+    vec![
+        ("walletStart", api.wallet_start(wallet(), signal.clone())),
+        (
+            "walletAuthenticate",
+            api.wallet_authenticate(
+                body(r#"{"walletAddress": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "signature": "0x00"}"#),
+                JsValue::UNDEFINED,
+                signal.clone(),
+            ),
+        ),
+        (
+            "walletAddToUser",
+            api.wallet_add_to_user(wallet(), jwt(), signal.clone()),
+        ),
+        (
+            "smsSend",
+            api.sms_send(body(r#"{"phoneNumber": "+12025550143"}"#), jwt(), signal.clone()),
+        ),
+        (
+            "smsAuthenticate",
+            api.sms_authenticate(
+                body(r#"{"phoneId": "p", "otp": "000000"}"#),
+                jwt(),
+                signal.clone(),
+            ),
+        ),
+        (
+            "emailSend",
+            api.email_send(
+                body(r#"{"emailAddress": "a@example.com"}"#),
+                jwt(),
+                signal.clone(),
+            ),
+        ),
+        (
+            "emailAuthenticate",
+            api.email_authenticate(
+                body(r#"{"emailId": "e", "otp": "000000"}"#),
+                jwt(),
+                signal.clone(),
+            ),
+        ),
+        (
+            "createUser",
+            api.create_user(
+                body(
+                    r#"{"firstName": "A", "lastName": "B", "email": "a@example.com", "country": "US",
+                        "phone": "+12025550143", "acceptedTerms": true}"#,
+                ),
+                jwt(),
+                signal.clone(),
+            ),
+        ),
+        ("getUser", api.get_user("user-1".into(), jwt(), signal.clone())),
+    ]
+}
+
+#[wasm_bindgen_test]
+async fn api_calls_abort_with_the_signals_reason_before_and_during_the_request() {
+    let auth = auth();
+    // Already aborted: every call rejects `aborted` with the reason, and nothing is fetched.
+    let spy = fetch_spy(false);
+    spy_abort_now(&spy);
+    let signal = spy_signal(&spy);
+    for (name, promise) in every_api_call(&auth, &signal) {
+        let error = expect_error(api_call(promise).await, "aborted");
+        assert!(
+            same(&prop(&error, "cause"), &spy_reason(&spy)),
+            "api.{name}: the cause is the signal's reason"
+        );
+    }
+    assert_eq!(spy_stop(&spy), "[]", "nothing was sent");
+
+    // Aborted while the request is under way (the server holds it): the fetch itself is
+    // aborted, and the call rejects with the reason.
+    reset_sandbox().await;
+    add_fault(json!({"path": "/v1/auth/cryptoWallet:start", "status": 200, "delayMs": 5000})).await;
+    let key = random_key();
+    let address = Address::from_verifying_key(key.verifying_key());
+    let wallet = parse(&json!({"walletAddress": address.to_checksum()}).to_string());
+    let spy = fetch_spy(true);
+    let outcome = api_call(auth.api().wallet_start(wallet, spy_signal(&spy))).await;
+    let fetched: Value = serde_json::from_str(&spy_stop(&spy)).unwrap();
+    reset_sandbox().await;
+    let error = expect_error(outcome, "aborted");
+    assert!(same(&prop(&error, "cause"), &spy_reason(&spy)));
+    let fetched = fetched.as_array().unwrap();
+    assert_eq!(fetched.len(), 1, "{fetched:?}");
+    assert!(
+        fetched[0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1/auth/cryptoWallet:start")
+    );
+    assert_eq!(
+        fetched[0]["aborted"], true,
+        "the request's own signal fired"
+    );
+
+    // A signal that never fires changes nothing: the call goes through.
+    let spy = fetch_spy(false);
+    let wallet = parse(&json!({"walletAddress": address.to_checksum()}).to_string());
+    let start = api_call(auth.api().wallet_start(wallet, spy_signal(&spy)))
+        .await
+        .unwrap();
+    assert!(start["challenge"].is_string());
+    let fetched: Value = serde_json::from_str(&spy_stop(&spy)).unwrap();
+    assert_eq!(fetched[0]["aborted"], false);
+}
+
+#[wasm_bindgen_test]
+async fn an_api_signal_that_is_not_an_abort_signal_is_a_config_error() {
+    let auth = auth();
+    let real = new_signal();
+    let spy = fetch_spy(false);
+    for (label, signal) in [
+        ("an object", parse(r#"{"aborted": false}"#)),
+        ("a string", JsValue::from_str("signal")),
+        ("a number", JsValue::from_f64(1.0)),
+        ("true", JsValue::TRUE),
+        ("a Proxy of a signal", proxy_of(&real)),
+    ] {
+        for (name, promise) in every_api_call(&auth, &signal) {
+            let error = expect_error(api_call(promise).await, "config");
+            let message = prop(&error, "message").as_string().unwrap();
+            assert!(
+                message.contains("AbortSignal"),
+                "api.{name} with {label}: {message}"
+            );
+        }
+    }
+    assert_eq!(spy_stop(&spy), "[]", "nothing was sent");
 }

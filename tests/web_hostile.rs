@@ -606,24 +606,33 @@ async fn hostile_api_requests_give_config_errors() {
         let label = case.get(0).as_string().unwrap();
         let request = case.get(1);
         let calls: [(&str, Promise); 7] = [
-            ("smsSend", api.sms_send(request.clone(), JsValue::UNDEFINED)),
+            (
+                "smsSend",
+                api.sms_send(request.clone(), JsValue::UNDEFINED, JsValue::UNDEFINED),
+            ),
             (
                 "smsAuthenticate",
-                api.sms_authenticate(request.clone(), JsValue::UNDEFINED),
+                api.sms_authenticate(request.clone(), JsValue::UNDEFINED, JsValue::UNDEFINED),
             ),
             (
                 "emailSend",
-                api.email_send(request.clone(), JsValue::UNDEFINED),
+                api.email_send(request.clone(), JsValue::UNDEFINED, JsValue::UNDEFINED),
             ),
             (
                 "emailAuthenticate",
-                api.email_authenticate(request.clone(), JsValue::UNDEFINED),
+                api.email_authenticate(request.clone(), JsValue::UNDEFINED, JsValue::UNDEFINED),
             ),
-            ("createUser", api.create_user(request.clone(), "jwt".into())),
-            ("walletStart", api.wallet_start(request.clone())),
+            (
+                "createUser",
+                api.create_user(request.clone(), "jwt".into(), JsValue::UNDEFINED),
+            ),
+            (
+                "walletStart",
+                api.wallet_start(request.clone(), JsValue::UNDEFINED),
+            ),
             (
                 "walletAuthenticate",
-                api.wallet_authenticate(request.clone(), JsValue::UNDEFINED),
+                api.wallet_authenticate(request.clone(), JsValue::UNDEFINED, JsValue::UNDEFINED),
             ),
         ];
         for (name, promise) in calls {
@@ -662,13 +671,22 @@ async fn hostile_jwt_and_id_arguments_reject_with_config_errors() {
     let wallet = parse(&json!({"walletAddress": format!("0x{}", "1".repeat(40))}).to_string());
     for (index, value) in hostile_arguments().iter().enumerate() {
         let calls: [(&str, Promise); 4] = [
-            ("smsSend", api.sms_send(phone.clone(), value.clone())),
+            (
+                "smsSend",
+                api.sms_send(phone.clone(), value.clone(), JsValue::UNDEFINED),
+            ),
             (
                 "walletAddToUser",
-                api.wallet_add_to_user(wallet.clone(), value.clone()),
+                api.wallet_add_to_user(wallet.clone(), value.clone(), JsValue::UNDEFINED),
             ),
-            ("getUser", api.get_user(value.clone(), "jwt".into())),
-            ("getUser", api.get_user("user-1".into(), value.clone())),
+            (
+                "getUser",
+                api.get_user(value.clone(), "jwt".into(), JsValue::UNDEFINED),
+            ),
+            (
+                "getUser",
+                api.get_user("user-1".into(), value.clone(), JsValue::UNDEFINED),
+            ),
         ];
         for (name, promise) in calls {
             let label = format!("api.{name} with hostile argument {index}");

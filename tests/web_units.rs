@@ -5,6 +5,7 @@
 use js_sys::Reflect;
 use ratio_auth::backoff::RetryPolicy;
 use ratio_auth::secret::Secret;
+use ratio_auth::web::auth::session_info;
 use ratio_auth::web::config::{
     Config, Credentials, DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_WALLET_TIMEOUT_MS,
 };
@@ -12,7 +13,7 @@ use ratio_auth::web::errors::{
     ErrorKind, RatioAuthError, is_ratio_auth_error, sanitize_external_text,
 };
 use ratio_auth::web::http::TransportError;
-use ratio_auth::web::prompts::{PromptError, Prompts, emit_event};
+use ratio_auth::web::prompts::{OtpAnswer, PromptError, Prompts, emit_event};
 use ratio_auth::web::storage::{SessionStore, StorageKind};
 use ratio_auth::web::time::{
     Aborted, Interrupted, now_ms, race, random_fraction, random_u64, sleep, sleep_until,
@@ -56,6 +57,12 @@ export function counterCallback() {
   return callback;
 }
 export function callbackCalls(callback) { return callback.calls.join(","); }
+// Prompts whose otp answers come from `answers`, in order.
+export function otpPrompts(answers) {
+  return { phoneNumber: () => "", email: () => "", otp: () => answers.shift() };
+}
+export function ownKeys(value) { return Object.keys(value).sort().join(","); }
+export function sessionStorageLength() { return sessionStorage.length; }
 "#)]
 extern "C" {
     fn parse(json: &str) -> JsValue;
@@ -87,6 +94,12 @@ extern "C" {
     fn counter_callback() -> js_sys::Function;
     #[wasm_bindgen(js_name = callbackCalls)]
     fn callback_calls(callback: &js_sys::Function) -> String;
+    #[wasm_bindgen(js_name = otpPrompts)]
+    fn otp_prompts(answers: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = ownKeys)]
+    fn own_keys(value: &JsValue) -> String;
+    #[wasm_bindgen(js_name = sessionStorageLength)]
+    fn session_storage_length() -> u32;
 }
 
 fn config(json: &str) -> Result<Config, String> {
@@ -384,7 +397,10 @@ fn retry_timeout_and_storage_ranges() {
         (r#""timeoutMs":50"#, "timeoutMs"),
         (r#""timeoutMs":600001"#, "timeoutMs"),
         (r#""storage":"localStorage""#, "not supported"),
-        (r#""storage":"cookies""#, "\"memory\" or \"sessionStorage\""),
+        (
+            r#""storage":"cookies""#,
+            "\"memory\", \"sessionStorage\" or \"none\"",
+        ),
         (
             r#""clientsecret":"typo""#,
             "unknown option \"clientsecret\"",
@@ -740,4 +756,228 @@ fn a_throwing_on_event_does_not_stop_the_flow() {
     emit_event(Some(&callback), &parse(r#"{"type":"otpSent"}"#));
     emit_event(None, &parse(r#"{"type":"nobody listens"}"#));
     assert_eq!(callback_calls(&callback), "walletSigned,boom,otpSent");
+}
+
+// --- storage "none" and flowStorage ----------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn storage_none_is_accepted_and_allows_flow_storage() {
+    let none = config(r#"{"baseUrl":"https://api.ratio.me","storage":"none"}"#).unwrap();
+    assert_eq!(none.storage, StorageKind::None);
+    assert!(!none.flow_storage);
+    // The caller keeps the final JWT: the saved flow may be in sessionStorage.
+    let with_flow = config(
+        r#"{"baseUrl":"https://api.ratio.me","storage":"none","flowStorage":"sessionStorage"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (with_flow.storage, with_flow.flow_storage),
+        (StorageKind::None, true)
+    );
+    let session = config(
+        r#"{"baseUrl":"https://api.ratio.me","storage":"sessionStorage","flowStorage":"sessionStorage"}"#,
+    )
+    .unwrap();
+    assert!(session.flow_storage);
+    // "memory" still refuses it (explicitly or by default), and unknown values stay errors.
+    for storage in [r#""storage":"memory","#, ""] {
+        refused(
+            &format!(
+                r#"{{"baseUrl":"https://api.ratio.me",{storage}"flowStorage":"sessionStorage"}}"#
+            ),
+            "needs storage \"sessionStorage\" or \"none\"",
+        );
+    }
+    refused(
+        r#"{"baseUrl":"https://api.ratio.me","storage":"None"}"#,
+        "storage must be",
+    );
+    refused(
+        r#"{"baseUrl":"https://api.ratio.me","storage":"none","flowStorage":"localStorage"}"#,
+        "flowStorage must be",
+    );
+}
+
+#[wasm_bindgen_test]
+fn storage_none_keeps_nothing_anywhere() {
+    let local_before = local_storage_dump();
+    let session_before = session_storage_length();
+    let mut store = SessionStore::new(StorageKind::None, "http://127.0.0.1:9/none-test");
+    store.save(&Secret::new(JWT));
+    assert!(store.load().is_none(), "nothing kept in memory");
+    assert!(session_storage_get(store.key()).is_none());
+    assert_eq!(session_storage_length(), session_before);
+    assert_eq!(local_storage_dump(), local_before);
+    assert!(!format!("{store:?}").contains(JWT));
+    // Someone else's value under the key is not read either.
+    session_storage_set(store.key(), JWT);
+    assert!(store.load().is_none());
+    store.clear();
+    assert_eq!(
+        session_storage_get(store.key()).as_deref(),
+        Some(JWT),
+        "not ours to clear"
+    );
+    let mut owner = SessionStore::new(StorageKind::SessionStorage, "http://127.0.0.1:9/none-test");
+    owner.clear();
+}
+
+// --- sessionInfo ------------------------------------------------------------------------------
+
+fn b64url(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+/// A JWT with `payload` (not signed: `sessionInfo` reads, never verifies).
+fn jwt_with(payload: &str) -> String {
+    format!("{}.{}.c2ln", b64url(r#"{"alg":"RS256"}"#), b64url(payload))
+}
+
+#[wasm_bindgen_test]
+fn session_info_reads_factors_and_expiry_and_never_throws() {
+    let future = jwt_with(
+        r#"{"exp":4102444800,"https://stytch.com/session":{"authentication_factors":[
+        {"delivery_method":"crypto_wallet"},{"delivery_method":"sms"},{"delivery_method":"crypto_wallet"},
+        {"type":"totp"}]}}"#,
+    );
+    let info = session_info(JsValue::from_str(&future));
+    assert_eq!(own_keys(&info), "expired,expiresAt,factors");
+    assert_eq!(
+        js_sys::JSON::stringify(&get(&info, "factors")).unwrap(),
+        r#"["wallet","sms","other"]"#,
+        "distinct, in token order"
+    );
+    assert_eq!(get(&info, "expiresAt").as_f64(), Some(4_102_444_800_000.0));
+    assert_eq!(get(&info, "expired").as_bool(), Some(false));
+
+    let past = session_info(JsValue::from_str(&jwt_with(r#"{"exp":1000000000}"#)));
+    assert_eq!(get(&past, "expired").as_bool(), Some(true));
+    assert_eq!(get(&past, "expiresAt").as_f64(), Some(1_000_000_000_000.0));
+    assert_eq!(
+        js_sys::JSON::stringify(&get(&past, "factors")).unwrap(),
+        "[]"
+    );
+
+    // No exp: factors only.
+    let no_exp = session_info(JsValue::from_str(&jwt_with(r#"{"sub":"u"}"#)));
+    assert_eq!(own_keys(&no_exp), "factors");
+
+    // Anything unreadable is `{}`: not a string, not a JWT, bad base64, a JSON array payload.
+    for value in [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        JsValue::from_f64(42.0),
+        parse(r#"{"sessionJwt":"x"}"#),
+        js_sys::Symbol::for_("jwt").into(),
+        JsValue::from_str(""),
+        JsValue::from_str("not-a-jwt"),
+        JsValue::from_str("a.b!.c"),
+        JsValue::from_str(&jwt_with("[1,2]")),
+        JsValue::from_str(&jwt_with(r#"{"exp":"tomorrow"}"#)),
+    ] {
+        let info = session_info(value);
+        assert!(info.is_object());
+        assert_eq!(own_keys(&info), "");
+    }
+}
+
+// --- error texts: message, shortMessage, details ----------------------------------------------
+
+#[wasm_bindgen_test]
+fn every_error_has_short_message_and_details() {
+    // An error of the SDK's own text only: shortMessage is the message, details undefined.
+    let plain = RatioAuthError::config("baseUrl is required").into_js();
+    assert_eq!(get(&plain, "shortMessage"), "baseUrl is required");
+    assert!(has_own(&plain, "details") && get(&plain, "details").is_undefined());
+
+    // With a detail from outside: message = short + detail; the detail is sanitised.
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl";
+    let error = RatioAuthError::detailed(
+        ErrorKind::Server,
+        "api.smsSend: HTTP 500",
+        &format!("token {jwt} and code 482913 refused"),
+        true,
+    );
+    assert_eq!(error.short_message(), "api.smsSend: HTTP 500");
+    assert_eq!(error.details(), Some("token *** and code *** refused"));
+    let js = error.into_js();
+    assert_eq!(
+        get(&js, "message"),
+        "api.smsSend: HTTP 500 (Ratio: token *** and code *** refused)"
+    );
+    assert_eq!(get(&js, "shortMessage"), "api.smsSend: HTTP 500");
+    assert_eq!(get(&js, "details"), "token *** and code *** refused");
+    let wallet = RatioAuthError::detailed(ErrorKind::Wallet, "wallet error", "popup closed", false);
+    assert_eq!(wallet.message(), "wallet error: popup closed");
+    // An empty detail is none.
+    let empty = RatioAuthError::detailed(ErrorKind::Wallet, "wallet error", "  ", false);
+    assert_eq!((empty.message(), empty.details()), ("wallet error", None));
+
+    // A flow's error: Ratio's message is the details, never part of shortMessage.
+    let flow = ratio_auth::flow::FlowError::new(
+        ratio_auth::flow::ErrorKind::Server,
+        "/v1/users answered 503",
+    );
+    let mut with_server = flow.clone();
+    with_server.server_message = Some("maintenance until 10:00, call 55512345".into());
+    let js = RatioAuthError::from(&with_server).into_js();
+    assert_eq!(get(&js, "shortMessage"), "/v1/users answered 503");
+    assert_eq!(get(&js, "details"), "maintenance until 10:00, call ***");
+    assert_eq!(
+        get(&js, "message"),
+        "/v1/users answered 503 (Ratio: maintenance until 10:00, call ***)"
+    );
+    let js = RatioAuthError::from(&flow).into_js();
+    assert_eq!(get(&js, "message"), get(&js, "shortMessage"));
+    assert!(get(&js, "details").is_undefined());
+
+    // A network failure: the browser's text is the details.
+    let js = RatioAuthError::from(TransportError::Network(
+        "POST http://127.0.0.1:9/v1/users: Failed to fetch".into(),
+    ))
+    .into_js();
+    assert_eq!(get(&js, "shortMessage"), "network error");
+    assert_eq!(
+        get(&js, "details"),
+        "POST http://127.0.0.1:9/v1/users: Failed to fetch"
+    );
+    assert_eq!(
+        get(&js, "message"),
+        "network error: POST http://127.0.0.1:9/v1/users: Failed to fetch"
+    );
+    let js = RatioAuthError::from(TransportError::Timeout).into_js();
+    assert_eq!(get(&js, "shortMessage"), get(&js, "message"));
+    assert!(get(&js, "details").is_undefined());
+}
+
+// --- prompts.otp: only { resend: true } means resend ------------------------------------------
+
+#[wasm_bindgen_test]
+async fn only_the_resend_object_asks_for_a_new_code() {
+    let answers = parse(r#"["resend", " resend ", {"resend": true}, "123456", {"resend": false}]"#);
+    let prompts = Prompts::from_js(&otp_prompts(&answers)).unwrap();
+    let ctx = parse(r#"{"kind":"otp","attempt":1}"#);
+    for expected in ["resend", " resend "] {
+        match prompts.ask_otp(&ctx, None).await {
+            Ok(OtpAnswer::Code(code)) => assert_eq!(code, expected),
+            Ok(OtpAnswer::Resend) => panic!("the string {expected:?} was read as a resend"),
+            Err(error) => panic!("{error:?}"),
+        }
+    }
+    assert!(matches!(
+        prompts.ask_otp(&ctx, None).await,
+        Ok(OtpAnswer::Resend)
+    ));
+    assert!(matches!(
+        prompts.ask_otp(&ctx, None).await,
+        Ok(OtpAnswer::Code(code)) if code == "123456"
+    ));
+    assert_eq!(
+        prompts.ask_otp(&ctx, None).await.err(),
+        Some(PromptError::BadAnswer {
+            prompt: "otp".into(),
+            expected: "a code string or { resend: true }"
+        })
+    );
 }

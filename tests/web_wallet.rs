@@ -686,3 +686,66 @@ async fn eth_get_code_failures_are_typed() {
         Err(WalletError::Timeout)
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_wallets_own_error_is_kept_for_cause_and_its_message_for_details() {
+    // A rejection: the very object the provider rejected with.
+    let provider = error_instance_provider(4001, "User rejected the request.");
+    let wallet = Wallet::new(provider, Some(1_000)).unwrap();
+    let error = wallet
+        .personal_sign(CHALLENGE, &addr(ADDR_A), None)
+        .await
+        .unwrap_err();
+    let thrown = wallet.take_thrown().expect("the rejection is kept");
+    assert!(thrown.is_instance_of::<js_sys::Error>());
+    assert_eq!(
+        js_sys::Reflect::get(&thrown, &"message".into()).unwrap(),
+        "User rejected the request."
+    );
+    assert!(wallet.take_thrown().is_none(), "taken once");
+    let js = RatioAuthError::from(error).into_js();
+    let get = |key: &str| js_sys::Reflect::get(&js, &key.into()).unwrap();
+    assert_eq!(
+        get("message"),
+        "the user rejected the request in the wallet: User rejected the request."
+    );
+    assert_eq!(
+        get("shortMessage"),
+        "the user rejected the request in the wallet"
+    );
+    assert_eq!(get("details"), "User rejected the request.");
+
+    // A synchronous throw, and a wallet error with a code in its message: sanitised details.
+    let provider = provider_with(
+        r#"{"personal_sign":{"throwSync":{"code":4900,"message":"disconnected, retry code 123456"}}}"#,
+        false,
+    );
+    let wallet = Wallet::new(provider, Some(1_000)).unwrap();
+    let error = wallet
+        .personal_sign(CHALLENGE, &addr(ADDR_A), None)
+        .await
+        .unwrap_err();
+    let thrown = wallet.take_thrown().expect("the throw is kept");
+    assert_eq!(js_sys::Reflect::get(&thrown, &"code".into()).unwrap(), 4900);
+    let js_error = RatioAuthError::from(error);
+    assert_eq!(js_error.short_message(), "the wallet is disconnected");
+    assert_eq!(js_error.details(), Some("disconnected, retry code ***"));
+
+    // A request that succeeds, times out or is answered badly leaves nothing behind.
+    let provider = provider_with(
+        r#"{"eth_requestAccounts":{"error":{"code":4200,"message":"no"}},"eth_accounts":{"result":["0x2c7536e3605d9c16a7a3d7b1898e529396a65c23"]},"personal_sign":{"result":42}}"#,
+        false,
+    );
+    let wallet = Wallet::new(provider, Some(1_000)).unwrap();
+    wallet.request_accounts(None).await.unwrap();
+    assert!(wallet.take_thrown().is_none(), "the fallback succeeded");
+    let bad = wallet
+        .personal_sign(CHALLENGE, &addr(ADDR_A), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, WalletError::BadResponse { .. }));
+    assert!(wallet.take_thrown().is_none());
+    let js_error = RatioAuthError::from(bad);
+    assert_eq!(js_error.short_message(), js_error.message());
+    assert_eq!(js_error.details(), None);
+}

@@ -26,7 +26,8 @@ use crate::eip191::Address;
 
 use super::state::FlowState;
 
-/// What kind of failure ended the flow. Serialises as `{"kind": "rateLimited", "retryAtMs": …}`.
+/// What kind of failure ended the flow. Serialises as `{"kind": "rateLimited", "retryAt": …}`
+/// (the same name as the thrown `RatioAuthError`'s field).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(
     tag = "kind",
@@ -36,8 +37,10 @@ use super::state::FlowState;
 pub enum ErrorKind {
     /// The user refused in the wallet.
     UserRejected,
-    /// Ratio kept answering 429. `retry_at_ms`: when its last `Retry-After` pointed to.
+    /// Ratio kept answering 429. `retry_at_ms`: when its last `Retry-After` pointed to (unix
+    /// ms), serialised as `retryAt`.
     RateLimited {
+        #[serde(rename = "retryAt")]
         retry_at_ms: Option<u64>,
     },
     /// The phone, email or wallet belongs to another user (or the user declined the link).
@@ -204,7 +207,7 @@ mod tests {
         assert_eq!(
             json,
             Some(serde_json::json!({
-                "kind": "rateLimited", "retryAtMs": 5, "code": "TOO_MANY_REQUESTS", "status": 429,
+                "kind": "rateLimited", "retryAt": 5, "code": "TOO_MANY_REQUESTS", "status": 429,
                 "message": "slow down", "endpoint": "smsSend", "state": "failed"
             }))
         );

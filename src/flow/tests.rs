@@ -1764,6 +1764,18 @@ fn rate_limits_give_up_with_the_retry_time() {
     );
     assert_eq!(error.code, Some(ErrorCode::TooManyRequests));
     assert_eq!(error.status, Some(429));
+    // The `failed` event names the time `retryAt`, as the thrown JS error does: one name.
+    let failed = h
+        .events
+        .iter()
+        .find(|e| matches!(e, FlowEvent::Failed { .. }))
+        .map(|e| ok(serde_json::to_value(e)));
+    let failed_error = failed.as_ref().map(|f| &f["error"]);
+    assert_eq!(
+        failed_error.map(|e| &e["retryAt"]),
+        Some(&json!(received_at + 600_000))
+    );
+    assert_eq!(failed_error.and_then(|e| e.get("retryAtMs")), None);
 
     // Without Retry-After: jittered back-off, bounded attempts.
     let mut h = Harness::new(config(), FirstFactor::Sms);

@@ -50,7 +50,8 @@ fn signal_aborted(signal: &AbortSignal) -> bool {
         .unwrap_or(false)
 }
 
-fn signal_reason(signal: &AbortSignal) -> JsValue {
+/// `signal.reason`, read through the intrinsic getter; `undefined` when it cannot be read.
+pub(crate) fn signal_reason(signal: &AbortSignal) -> JsValue {
     intrinsic(signal, "reason").unwrap_or(JsValue::UNDEFINED)
 }
 

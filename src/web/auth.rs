@@ -19,8 +19,8 @@ use web_sys::AbortSignal;
 
 use super::abort::{FlowAbort, caller_signal};
 use super::config::Config;
-use super::errors::RatioAuthError;
-use super::http::{self, TransportError, fetch};
+use super::errors::{ErrorKind, RatioAuthError};
+use super::http::{self, TransportError, TransportFailure, fetch_traced};
 use super::js::{function_property, own_keys, set_property, try_property};
 use super::prompts::{OtpAnswer, PromptError, Prompts, emit_event};
 use super::storage::{FlowStore, SessionStore};
@@ -47,14 +47,15 @@ impl Shared {
         &self,
         request: &api::HttpRequest,
         signal: Option<&AbortSignal>,
-    ) -> Result<api::HttpResponse, TransportError> {
+    ) -> Result<api::HttpResponse, TransportFailure> {
         let request = http::HttpRequest {
             method: request.method.as_str().to_owned(),
             url: self.config.endpoint(&request.path),
             headers: request.headers.clone(),
             body: request.body.clone(),
         };
-        let response = fetch(&request, Some(self.config.http_timeout_ms().into()), signal).await?;
+        let response =
+            fetch_traced(&request, Some(self.config.http_timeout_ms().into()), signal).await?;
         Ok(api::HttpResponse {
             status: response.status,
             retry_after: response.retry_after,
@@ -159,8 +160,9 @@ impl RatioAuth {
         else {
             return JsValue::UNDEFINED;
         };
-        let session = session_info_of(jwt.expose());
+        let session = Object::new();
         set_property(&session, "sessionJwt", &JsValue::from_str(jwt.expose()));
+        set_session_info(&session, jwt.expose());
         session.into()
     }
 
@@ -177,35 +179,6 @@ impl RatioAuth {
     #[wasm_bindgen(getter)]
     pub fn api(&self) -> super::calls::RatioApi {
         super::calls::RatioApi::new(self.shared.clone())
-    }
-}
-
-/// What a session JWT says about itself (read, not verified): `{ factors?, expiresAt?, expired? }`.
-fn session_info_of(jwt: &str) -> Object {
-    let info = Object::new();
-    if let Ok(claims) = jwt::read_claims(jwt) {
-        let mut factors: Vec<jwt::FactorKind> = Vec::new();
-        for factor in &claims.factors {
-            if !factors.contains(&factor.kind) {
-                factors.push(factor.kind);
-            }
-        }
-        set_property(&info, "factors", &to_js(&factors));
-        if let Some(exp) = claims.expires_at {
-            set_property(&info, "expiresAt", &unix_seconds_to_js_ms(exp));
-            set_property(&info, "expired", &JsValue::from_bool(claims.is_expired(now_ms())));
-        }
-    }
-    info
-}
-
-/// `sessionInfo(jwt)`: what `session()` adds to a JWT, for the JS shell that keeps the session
-/// itself. Never throws: a non-string or an unreadable JWT gives `{}`.
-#[wasm_bindgen(js_name = sessionInfo)]
-pub fn session_info(jwt: JsValue) -> JsValue {
-    match jwt.as_string() {
-        Some(jwt) => session_info_of(&jwt).into(),
-        None => Object::new().into(),
     }
 }
 
@@ -347,7 +320,7 @@ async fn connect(shared: &Shared, options: SignInOptions) -> Result<Connected, R
     let accounts = match wallet.request_accounts(Some(&signal)).await {
         Ok(accounts) => accounts,
         Err(WalletError::Aborted) => return Err(abort.error()),
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(RatioAuthError::from(error).or_cause(wallet.take_thrown())),
     };
     Ok(Connected {
         options,
@@ -406,13 +379,14 @@ async fn resume_sign_in(shared: &Shared, options: &JsValue) -> Result<Outcome, R
 
 impl Connected {
     async fn drive(&self, shared: &Shared, flow: &mut Flow) -> Result<Outcome, RatioAuthError> {
-        let driver = Driver {
+        let mut driver = Driver {
             shared,
             wallet: &self.wallet,
             prompts: &self.options.prompts,
             on_event: self.options.on_event.as_ref(),
             abort: &self.abort,
             signal: &self.signal,
+            causes: Causes::default(),
         };
         driver.run(flow).await
     }
@@ -487,10 +461,24 @@ struct Driver<'a> {
     on_event: Option<&'a Function>,
     abort: &'a FlowAbort,
     signal: &'a AbortSignal,
+    causes: Causes,
+}
+
+/// The JS values behind the flow's last wallet and transport failures. The engine is sans-IO and
+/// keeps none; the driver keeps the last of each and gives it as `cause` to a final error of
+/// the kind it produced (see [`Driver::with_cause`]).
+#[derive(Default)]
+struct Causes {
+    /// What the last `personal_sign` that failed threw or rejected with; cleared by a
+    /// signature. (A failed `eth_getCode` is only the event's: it never ends a flow.)
+    wallet: Option<JsValue>,
+    /// The last request's failure (cleared by a response): its error and what `fetch` rejected
+    /// with.
+    transport: Option<TransportFailure>,
 }
 
 impl Driver<'_> {
-    async fn run(&self, flow: &mut Flow) -> Result<Outcome, RatioAuthError> {
+    async fn run(&mut self, flow: &mut Flow) -> Result<Outcome, RatioAuthError> {
         loop {
             self.emit(flow);
             if self.abort.is_aborted() && !flow.is_finished() {
@@ -499,20 +487,28 @@ impl Driver<'_> {
             match flow.next_action() {
                 Action::Http(request) => {
                     let outcome = match self.shared.send(&request, Some(self.signal)).await {
-                        Ok(response) => Ok(response),
-                        Err(TransportError::Timeout) => Err(api::TransportError::Timeout),
-                        Err(TransportError::Network(detail)) => {
-                            Err(api::TransportError::Network(detail))
+                        Ok(response) => {
+                            self.causes.transport = None;
+                            Ok(response)
                         }
-                        Err(TransportError::Aborted) => {
-                            return self.stop(flow, self.abort.error());
-                        }
-                        // Refused answers (a redirect, an oversized body): asking again would
-                        // get the same, so the flow ends with a typed `badResponse`.
-                        Err(
-                            refused @ (TransportError::Redirected | TransportError::BodyTooLarge),
-                        ) => {
-                            return self.stop(flow, RatioAuthError::from(refused));
+                        Err(failure) => {
+                            let engine = match &failure.error {
+                                TransportError::Timeout => api::TransportError::Timeout,
+                                TransportError::Network(detail) => {
+                                    api::TransportError::Network(detail.clone())
+                                }
+                                TransportError::Aborted => {
+                                    return self.stop(flow, self.abort.error());
+                                }
+                                // Refused answers (a redirect, an oversized body): asking again
+                                // would get the same, so the flow ends with a typed `badResponse`.
+                                refused @ (TransportError::Redirected
+                                | TransportError::BodyTooLarge) => {
+                                    return self.stop(flow, RatioAuthError::from(refused.clone()));
+                                }
+                            };
+                            self.causes.transport = Some(failure);
+                            Err(engine)
                         }
                     };
                     flow.on_http(now_ms(), outcome);
@@ -523,9 +519,13 @@ impl Driver<'_> {
                         .personal_sign(&message, &address, Some(self.signal))
                         .await;
                     match signed {
-                        Ok(signature) => flow.on_signature(now_ms(), Ok(signature)),
+                        Ok(signature) => {
+                            self.causes.wallet = None;
+                            flow.on_signature(now_ms(), Ok(signature));
+                        }
                         Err(WalletError::Aborted) => return self.stop(flow, self.abort.error()),
                         Err(error) => {
+                            self.causes.wallet = self.wallet.take_thrown();
                             let js_error = RatioAuthError::from(error.clone());
                             flow.on_signature(
                                 now_ms(),
@@ -533,9 +533,10 @@ impl Driver<'_> {
                             );
                             if matches!(flow.next_action(), Action::Fail(_)) {
                                 // The bridge's error keeps the wallet's detail (`reason`,
-                                // `walletCode`, `cause`); the engine chose to end the flow.
+                                // `walletCode`, `details`, `cause`); the engine chose to end
+                                // the flow.
                                 self.emit(flow);
-                                return Err(js_error);
+                                return Err(self.with_cause(js_error));
                             }
                         }
                     }
@@ -568,10 +569,50 @@ impl Driver<'_> {
                     if self.abort.is_aborted() {
                         return Err(self.abort.error());
                     }
-                    return Err(RatioAuthError::from(&error));
+                    return Err(self.final_error(&error));
                 }
             }
         }
+    }
+
+    /// The JS error of the engine's `Fail`. A `network` failure gets the browser's text of the
+    /// last failed request as `details` (the engine's message quotes it: `shortMessage` is that
+    /// message without it) and what `fetch` rejected with as `cause`.
+    fn final_error(&self, error: &flow::FlowError) -> RatioAuthError {
+        let out = RatioAuthError::from(error);
+        if let (
+            flow::ErrorKind::Network,
+            Some(TransportFailure {
+                error: TransportError::Network(detail),
+                ..
+            }),
+        ) = (&error.kind, &self.causes.transport)
+        {
+            // (`split_once` rather than `replacen`: 76 B less gzip.) Should the engine ever
+            // stop quoting the detail, the error keeps its message and cause, without details.
+            let quoted = format!(": {detail}");
+            if let Some((before, after)) = error.message.split_once(quoted.as_str()) {
+                return self.with_cause(out.with_details(format!("{before}{after}"), detail));
+            }
+        }
+        self.with_cause(out)
+    }
+
+    /// `error` with the kept JS value of the failure that produced its kind as `cause`: the
+    /// wallet's error for `wallet` and `userRejected`, `fetch`'s rejection for `network`. A
+    /// `timeout` gets none (the wallet gave no value; a request's timeout is the SDK's own
+    /// abort), nor does any other kind (their failures come from answers, not JS errors).
+    fn with_cause(&self, error: RatioAuthError) -> RatioAuthError {
+        let cause = match error.kind() {
+            ErrorKind::Wallet | ErrorKind::UserRejected => self.causes.wallet.clone(),
+            ErrorKind::Network => self
+                .causes
+                .transport
+                .as_ref()
+                .and_then(|failure| failure.thrown.clone()),
+            _ => None,
+        };
+        error.or_cause(cause)
     }
 
     async fn ask(&self, prompt: &Prompt) -> Result<Answer, PromptError> {
@@ -654,6 +695,42 @@ fn engine_wallet_error(error: &WalletError, js_error: &RatioAuthError) -> flow::
             code: js_error.wallet_code(),
             message: other.to_string(),
         },
+    }
+}
+
+/// What a session JWT says about itself (read, not verified): `{ factors?, expiresAt?, expired? }`,
+/// the fields `session()` adds beside `sessionJwt`. Never throws: a value that is not a string,
+/// or a string that is not a readable JWT, gives `{}`.
+#[wasm_bindgen(js_name = sessionInfo, unchecked_return_type = "RatioAuthSessionInfo")]
+pub fn session_info(#[wasm_bindgen(unchecked_param_type = "unknown")] jwt: JsValue) -> JsValue {
+    let info = Object::new();
+    if let Some(jwt) = jwt.as_string() {
+        set_session_info(&info, &jwt);
+    }
+    info.into()
+}
+
+/// Sets `factors` (distinct, in token order), `expiresAt` (unix ms) and `expired` (against
+/// now) from `jwt`'s claims on `target`; nothing when the JWT cannot be read, and no `expiresAt`
+/// / `expired` without `exp`. The one reading behind `session()` and `sessionInfo()`.
+fn set_session_info(target: &Object, jwt: &str) {
+    let Ok(claims) = jwt::read_claims(jwt) else {
+        return;
+    };
+    let mut factors: Vec<jwt::FactorKind> = Vec::new();
+    for factor in &claims.factors {
+        if !factors.contains(&factor.kind) {
+            factors.push(factor.kind);
+        }
+    }
+    set_property(target, "factors", &to_js(&factors));
+    if let Some(exp) = claims.expires_at {
+        set_property(target, "expiresAt", &unix_seconds_to_js_ms(exp));
+        set_property(
+            target,
+            "expired",
+            &JsValue::from_bool(claims.is_expired(now_ms())),
+        );
     }
 }
 

@@ -5,6 +5,10 @@
 //! retries: those are the flow's business). A 2xx resolves to the camelCase body, plus
 //! `refreshJwt` when Ratio sent `ratio-authentication-refresh` (use it from then on); anything
 //! else rejects with a `RatioAuthError`.
+//!
+//! Every call takes a last, optional `signal` (an `AbortSignal`, `null` or `undefined`; anything
+//! else is a `config` error). Its abort, before or during the request, aborts the `fetch` and
+//! rejects with kind `aborted`, the signal's `reason` as `cause`.
 
 use std::rc::Rc;
 
@@ -12,9 +16,11 @@ use js_sys::Promise;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
 
+use super::abort::{caller_signal, signal_reason};
 use super::auth::{Shared, to_js};
-use super::errors::{ErrorKind, RatioAuthError, sanitize_external_text};
+use super::errors::{ErrorKind, RatioAuthError};
 use super::http::TransportError;
 use super::js::{plain_copy, set_property, string_property};
 use super::time::now_ms;
@@ -46,15 +52,19 @@ impl RatioApi {
         name: &'static str,
         build: impl FnOnce() -> Result<C, RatioAuthError>,
         jwt: Jwt,
+        signal: JsValue,
     ) -> Promise
     where
         C: ApiCall,
         C::Response: BodyToJs,
     {
-        let bearer = jwt.read(name);
-        let request = bearer.and_then(|bearer| build().map(|call| (call, bearer)));
-        let request = request.and_then(|(call, bearer)| {
+        let signal = read_signal(name, &signal);
+        let bearer = signal.and_then(|signal| jwt.read(name).map(|bearer| (signal, bearer)));
+        let request =
+            bearer.and_then(|(signal, bearer)| build().map(|call| (call, bearer, signal)));
+        let request = request.and_then(|(call, bearer, signal)| {
             call.to_http(&self.shared.config.client(), bearer.as_ref())
+                .map(|request| (request, signal))
                 .map_err(|_| {
                     RatioAuthError::config(format!("api.{name}: the request could not be encoded"))
                 })
@@ -70,11 +80,13 @@ impl RatioApi {
     pub fn wallet_start(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RatioApiWalletRequest")] request: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal | null")] signal: JsValue,
     ) -> Promise {
         self.run(
             "walletStart",
             move || wallet_address("walletStart", &request).map(WalletStartRequest::new),
             Jwt::Optional(JsValue::UNDEFINED),
+            signal,
         )
     }
 
@@ -85,6 +97,7 @@ impl RatioApi {
         #[wasm_bindgen(unchecked_param_type = "RatioApiWalletAuthenticateRequest")]
         request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal | null")] signal: JsValue,
     ) -> Promise {
         self.run(
             "walletAuthenticate",
@@ -99,6 +112,7 @@ impl RatioApi {
                 Ok(WalletAuthenticateRequest::new(address, signature))
             },
             Jwt::Optional(jwt),
+            signal,
         )
     }
 
@@ -108,11 +122,13 @@ impl RatioApi {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RatioApiWalletRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal | null")] signal: JsValue,
     ) -> Promise {
         self.run(
             "walletAddToUser",
             move || wallet_address("walletAddToUser", &request).map(AddToUserRequest::new),
             Jwt::Required(jwt),
+            signal,
         )
     }
 
@@ -122,11 +138,13 @@ impl RatioApi {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ phoneNumber: string }")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal | null")] signal: JsValue,
     ) -> Promise {
         self.run(
             "smsSend",
             move || read::<SmsSendRequest>("smsSend", "{ phoneNumber: string }", request),
             Jwt::Optional(jwt),
+            signal,
         )
     }
 
@@ -136,6 +154,7 @@ impl RatioApi {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ phoneId: string, otp: string }")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal | null")] signal: JsValue,
     ) -> Promise {
         self.run(
             "smsAuthenticate",
@@ -147,6 +166,7 @@ impl RatioApi {
                 )
             },
             Jwt::Optional(jwt),
+            signal,
         )
     }
 
@@ -156,11 +176,13 @@ impl RatioApi {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ emailAddress: string }")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal | null")] signal: JsValue,
     ) -> Promise {
         self.run(
             "emailSend",
             move || read::<EmailSendRequest>("emailSend", "{ emailAddress: string }", request),
             Jwt::Optional(jwt),
+            signal,
         )
     }
 
@@ -170,6 +192,7 @@ impl RatioApi {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ emailId: string, otp: string }")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal | null")] signal: JsValue,
     ) -> Promise {
         self.run(
             "emailAuthenticate",
@@ -181,6 +204,7 @@ impl RatioApi {
                 )
             },
             Jwt::Optional(jwt),
+            signal,
         )
     }
 
@@ -190,6 +214,7 @@ impl RatioApi {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RatioApiCreateUserRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal | null")] signal: JsValue,
     ) -> Promise {
         self.run(
             "createUser",
@@ -201,6 +226,7 @@ impl RatioApi {
                 )
             },
             Jwt::Required(jwt),
+            signal,
         )
     }
 
@@ -210,6 +236,7 @@ impl RatioApi {
         &self,
         #[wasm_bindgen(js_name = userId, unchecked_param_type = "string")] user_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] jwt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal | null")] signal: JsValue,
     ) -> Promise {
         self.run(
             "getUser",
@@ -218,6 +245,7 @@ impl RatioApi {
                 _ => Err(bad_argument("getUser", "a non-empty userId")),
             },
             Jwt::Required(jwt),
+            signal,
         )
     }
 }
@@ -260,23 +288,40 @@ where
     C::decode(response).map(|body| body.body_to_js())
 }
 
+/// The call's `signal`: `None` for `undefined` and `null`, a `config` error for anything that
+/// is not a real `AbortSignal` (read as `signIn` reads its own, see [`caller_signal`]).
+fn read_signal(name: &str, signal: &JsValue) -> Result<Option<AbortSignal>, RatioAuthError> {
+    if signal.is_undefined() || signal.is_null() {
+        return Ok(None);
+    }
+    caller_signal(signal)
+        .map(Some)
+        .ok_or_else(|| bad_argument(name, "signal, when given, as an AbortSignal"))
+}
+
 fn send(
     shared: Rc<Shared>,
     name: &'static str,
-    request: Result<HttpRequest, RatioAuthError>,
+    request: Result<(HttpRequest, Option<AbortSignal>), RatioAuthError>,
     decode: fn(&HttpResponse) -> Result<JsValue, ApiError>,
 ) -> Promise {
     future_to_promise(async move {
-        let request = request.map_err(RatioAuthError::into_js)?;
-        let response = shared.send(&request, None).await.map_err(|error| {
-            match error {
-                TransportError::Network(_) => {
-                    RatioAuthError::new(ErrorKind::Network, format!("api.{name}: {error}"))
+        let (request, signal) = request.map_err(RatioAuthError::into_js)?;
+        let response = shared
+            .send(&request, signal.as_ref())
+            .await
+            .map_err(|failure| {
+                match (&failure.error, &signal) {
+                    // The signal's own reason, as `signIn` gives it.
+                    (TransportError::Aborted, Some(signal)) => {
+                        RatioAuthError::aborted(Some(signal_reason(signal)))
+                    }
+                    (error, _) => error
+                        .to_js_error(&format!("api.{name}: "))
+                        .or_cause(failure.thrown),
                 }
-                other => RatioAuthError::from(other),
-            }
-            .into_js()
-        })?;
+                .into_js()
+            })?;
         match decode(&response) {
             Ok(value) => {
                 if let Some(refresh) = &response.refresh_jwt {
@@ -294,16 +339,14 @@ fn api_error(name: &str, error: &ApiError, retry_after: Option<&str>) -> RatioAu
     match error {
         ApiError::Status { status, body } => {
             let code = body.as_ref().and_then(|body| body.code.as_ref());
-            let mut message = format!("api.{name}: {error}");
-            if let Some(server) = body
-                .as_ref()
-                .map(|body| body.message.as_str())
-                .filter(|m| !m.is_empty())
-            {
-                message.push_str(&format!(" (Ratio: {})", sanitize_external_text(server)));
-            }
-            let mut out =
-                RatioAuthError::new(status_kind(*status, code), message).with_status(*status);
+            let server = body.as_ref().map_or("", |body| body.message.as_str());
+            let mut out = RatioAuthError::detailed(
+                status_kind(*status, code),
+                format!("api.{name}: {error}"),
+                server,
+                true,
+            )
+            .with_status(*status);
             if let Some(code) = code {
                 out = out.with_code(code.as_str());
             }

@@ -12,9 +12,13 @@
 //! - `clientSessionId` is the browser-safe alternative (a session minted by the integrator's
 //!   backend); neither means `baseUrl` is the integrator's proxy, which adds the credentials.
 //! - `retry` and `timeoutMs` are bounded, so a typo cannot make a storm of SMS or a hang.
-//! - `storage` is `"memory"` (default) or `"sessionStorage"`; never `localStorage`.
+//! - `storage` is `"memory"` (default), `"sessionStorage"` or `"none"` (the session is not kept:
+//!   the caller keeps `signIn`'s `sessionJwt` where it wants); never `localStorage`.
 //! - `flowStorage` is `"none"` (default) or `"sessionStorage"`, and only with `storage`
-//!   `"sessionStorage"`: a saved flow holds its steps' session JWTs.
+//!   `"sessionStorage"` or `"none"`: a saved flow holds its steps' session JWTs, so it may only
+//!   be in `sessionStorage` when the session may be there too. With `"memory"` the app chose
+//!   to keep no token in web storage; with `"none"` where the final JWT lives is the caller's
+//!   decision, and the caller asked for the saved flow.
 //!
 //! Unknown options are refused: a misspelt security option must not be silently ignored.
 
@@ -355,26 +359,26 @@ impl Config {
         let storage = match options.storage.as_deref() {
             None | Some("memory") => StorageKind::Memory,
             Some("sessionStorage") => StorageKind::SessionStorage,
-            // The JS shell keeps the session itself (memory, sessionStorage or the app's adapter).
             Some("none") => StorageKind::None,
             Some("localStorage") => {
                 return refuse(
                     "storage \"localStorage\" is not supported: a session JWT there outlives the tab and any \
-                     script of the origin can read it. Use \"memory\" or \"sessionStorage\"",
+                     script of the origin can read it. Use \"memory\", \"sessionStorage\" or \"none\"",
                 );
             }
-            Some(_) => return refuse("storage must be \"memory\" or \"sessionStorage\""),
+            Some(_) => {
+                return refuse("storage must be \"memory\", \"sessionStorage\" or \"none\"");
+            }
         };
         let flow_storage = match options.flow_storage.as_deref() {
             None | Some("none") => false,
             // A saved flow holds the session JWTs of its steps: it may only live where the
-            // session itself may.
-            // With "none" the JS shell holds that rule for the storage it keeps.
+            // session itself may. With "none" the caller keeps the session, wherever it likes.
             Some("sessionStorage") if storage != StorageKind::Memory => true,
             Some("sessionStorage") => {
                 return refuse(
-                    "flowStorage \"sessionStorage\" needs storage \"sessionStorage\": a saved sign-in holds \
-                     the session JWTs of its steps, which may only be kept where the session is",
+                    "flowStorage \"sessionStorage\" needs storage \"sessionStorage\" or \"none\": a saved \
+                     sign-in holds the session JWTs of its steps, which may only be kept where the session is",
                 );
             }
             Some(_) => return refuse("flowStorage must be \"none\" or \"sessionStorage\""),

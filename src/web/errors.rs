@@ -1,14 +1,22 @@
 //! The errors JS callers catch.
 //!
 //! Modelled on viem's error classes: a real JS `Error` (so `instanceof Error`, `stack` and
-//! devtools all work) with a short message, `name = "RatioAuthError"`, and fields to branch on:
+//! devtools all work) with `name = "RatioAuthError"`, three texts:
+//! - `message`: the whole message (the short one, then the detail);
+//! - `shortMessage`: one line written by the SDK, without the detail;
+//! - `details`: the detail from outside, sanitised (Ratio's `message`, the wallet's error
+//!   message, the browser's reason a request failed), or `undefined`;
+//!
+//! and fields to branch on:
 //! - `kind`: what went wrong, one of [`ErrorKind`]'s strings;
 //! - `code`: Ratio's error code (`"TOO_MANY_REQUESTS"`, …) when the server sent one, else `undefined`;
 //! - `status`: the HTTP status when there was a response, else `undefined`;
 //! - details only where they mean something: `retryAt` (unix ms, `rateLimited`), `signedBy`
 //!   (`signatureMismatch`), `walletCode` (the EIP-1193 / JSON-RPC code) and `reason` (a finer
 //!   cause inside `wallet` and `aborted`, e.g. `"accountsChanged"`), and `cause` (the original
-//!   JS error, for wallets and the network).
+//!   JS value: what the wallet's request threw or rejected with, `fetch`'s rejection for a
+//!   `network` error, the signal's `reason` for `aborted`, what a prompt rejected with).
+//!   A `timeout` has no `cause`: the only JS value there is the SDK's own abort of the request.
 //!
 //! Messages never carry a JWT, an OTP or a credential: the driver writes its own messages, and
 //! text from outside (a server's or a wallet's message) goes through [`sanitize_external_text`].
@@ -112,6 +120,9 @@ pub const ERROR_NAME: &str = "RatioAuthError";
 pub struct RatioAuthError {
     kind: ErrorKind,
     message: String,
+    /// `shortMessage` when it differs from `message` (an error with `details`).
+    short_message: Option<String>,
+    details: Option<String>,
     code: Option<String>,
     status: Option<u16>,
     retry_at_ms: Option<u64>,
@@ -127,6 +138,8 @@ impl RatioAuthError {
         RatioAuthError {
             kind,
             message: mask_jwts(&message.into()),
+            short_message: None,
+            details: None,
             code: None,
             status: None,
             retry_at_ms: None,
@@ -148,6 +161,38 @@ impl RatioAuthError {
             Some(reason) if !reason.is_undefined() => error.with_cause(reason),
             _ => error,
         }
+    }
+
+    /// An error whose text has a part from outside: `short` is the SDK's own line, `detail` the
+    /// outside text (sanitised here, see [`sanitize_external_text`]). `message` becomes
+    /// `short` + `: ` + detail, or `short` + ` (Ratio: ` + detail + `)` with `ratio`; an empty
+    /// detail is none.
+    pub fn detailed(kind: ErrorKind, short: impl Into<String>, detail: &str, ratio: bool) -> Self {
+        let short = short.into();
+        let detail = sanitize_external_text(detail);
+        if detail.trim().is_empty() {
+            return RatioAuthError::new(kind, short);
+        }
+        let message = if ratio {
+            format!("{short} (Ratio: {detail})")
+        } else {
+            format!("{short}: {detail}")
+        };
+        let mut error = RatioAuthError::new(kind, message);
+        error.short_message = Some(mask_jwts(&short));
+        error.details = Some(detail);
+        error
+    }
+
+    /// Sets `shortMessage` and `details` of an error whose `message` already holds both (as
+    /// the engine writes some); `detail` is sanitised here. `message` is left as it is.
+    pub fn with_details(mut self, short: impl Into<String>, detail: &str) -> Self {
+        let detail = sanitize_external_text(detail);
+        if !detail.trim().is_empty() {
+            self.short_message = Some(mask_jwts(&short.into()));
+            self.details = Some(detail);
+        }
+        self
     }
 
     /// Ratio's error code (`TOO_MANY_REQUESTS`, `INVALID_OTP`, …).
@@ -191,12 +236,34 @@ impl RatioAuthError {
         self
     }
 
+    /// [`with_cause`](Self::with_cause) when there is one; an error that has one keeps it.
+    pub fn or_cause(mut self, cause: Option<JsValue>) -> Self {
+        if self.cause.is_none() {
+            self.cause = cause;
+        }
+        self
+    }
+
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// `shortMessage`: the SDK's own line, without [`details`](Self::details).
+    pub fn short_message(&self) -> &str {
+        self.short_message.as_deref().unwrap_or(&self.message)
+    }
+
+    /// `details`: the sanitised text from outside, if any.
+    pub fn details(&self) -> Option<&str> {
+        self.details.as_deref()
+    }
+
+    pub fn cause(&self) -> Option<&JsValue> {
+        self.cause.as_ref()
     }
 
     pub fn code(&self) -> Option<&str> {
@@ -223,13 +290,27 @@ impl RatioAuthError {
         self.reason
     }
 
-    /// The JS `Error`: `kind`, `code` and `status` are always own properties (`undefined` when
-    /// absent) so every error has the same shape; details are set only when present.
+    /// The JS `Error`: `kind`, `shortMessage`, `details`, `code` and `status` are always own
+    /// properties (`undefined` when absent) so every error has the same shape; the kind's
+    /// fields are set only when present.
     pub fn into_js(self) -> JsValue {
         let error = js_sys::Error::new(&self.message);
         error.set_name(ERROR_NAME);
         let target: &JsValue = error.as_ref();
         set_property(target, "kind", &JsValue::from_str(self.kind.as_str()));
+        set_property(
+            target,
+            "shortMessage",
+            &JsValue::from_str(self.short_message()),
+        );
+        set_property(
+            target,
+            "details",
+            &self
+                .details
+                .as_deref()
+                .map_or(JsValue::UNDEFINED, JsValue::from_str),
+        );
         set_property(
             target,
             "code",
@@ -371,15 +452,12 @@ impl From<&crate::flow::FlowError> for RatioAuthError {
     fn from(error: &crate::flow::FlowError) -> RatioAuthError {
         use crate::flow::ErrorKind as Flow;
         let kind = ErrorKind::from(&error.kind);
-        let message = match error.server_message.as_deref() {
-            Some(server) => format!(
-                "{} (Ratio: {})",
-                error.message,
-                sanitize_external_text(server)
-            ),
-            None => error.message.clone(),
-        };
-        let mut out = RatioAuthError::new(kind, message);
+        let mut out = RatioAuthError::detailed(
+            kind,
+            error.message.as_str(),
+            error.server_message.as_deref().unwrap_or_default(),
+            true,
+        );
         if let Some(code) = &error.code {
             out = out.with_code(code.as_str());
         }

@@ -120,14 +120,37 @@ impl std::error::Error for TransportError {}
 
 impl From<TransportError> for RatioAuthError {
     fn from(error: TransportError) -> RatioAuthError {
-        let kind = match error {
+        error.to_js_error("")
+    }
+}
+
+impl TransportError {
+    /// The JS error, its message starting with `prefix` (e.g. `"api.smsSend: "`). A network
+    /// error's browser text is its `details`.
+    pub fn to_js_error(&self, prefix: &str) -> RatioAuthError {
+        let kind = match self {
             TransportError::Timeout => ErrorKind::Timeout,
-            TransportError::Network(_) => ErrorKind::Network,
+            TransportError::Network(detail) => {
+                return RatioAuthError::detailed(
+                    ErrorKind::Network,
+                    format!("{prefix}network error"),
+                    detail,
+                    false,
+                );
+            }
             TransportError::Aborted => ErrorKind::Aborted,
             TransportError::Redirected | TransportError::BodyTooLarge => ErrorKind::BadResponse,
         };
-        RatioAuthError::new(kind, error.to_string())
+        RatioAuthError::new(kind, format!("{prefix}{self}"))
     }
+}
+
+/// A [`TransportError`] with the JS value behind it: what `fetch` (or reading the body) threw
+/// or rejected with, for a [`TransportError::Network`] (a `RatioAuthError`'s `cause`).
+#[derive(Debug)]
+pub struct TransportFailure {
+    pub error: TransportError,
+    pub thrown: Option<JsValue>,
 }
 
 /// Sends `request`. `timeout_ms` covers everything up to the last byte of the body; `signal`
@@ -138,11 +161,27 @@ pub async fn fetch(
     timeout_ms: Option<u64>,
     signal: Option<&AbortSignal>,
 ) -> Result<HttpResponse, TransportError> {
+    fetch_traced(request, timeout_ms, signal)
+        .await
+        .map_err(|failure| failure.error)
+}
+
+/// [`fetch`], keeping the JS value behind a network error.
+pub async fn fetch_traced(
+    request: &HttpRequest,
+    timeout_ms: Option<u64>,
+    signal: Option<&AbortSignal>,
+) -> Result<HttpResponse, TransportFailure> {
+    let only = |error| TransportFailure {
+        error,
+        thrown: None,
+    };
     if signal.is_some_and(AbortSignal::aborted) {
-        return Err(TransportError::Aborted);
+        return Err(only(TransportError::Aborted));
     }
-    let controller = AbortController::new().map_err(|error| {
-        TransportError::Network(format!("no AbortController: {}", thrown_message(&error)))
+    let controller = AbortController::new().map_err(|error| TransportFailure {
+        error: TransportError::Network(format!("no AbortController: {}", thrown_message(&error))),
+        thrown: Some(error),
     })?;
     let timed_out = Rc::new(Cell::new(false));
     let _timer = timeout_ms.map(|ms| {
@@ -163,20 +202,25 @@ pub async fn fetch(
     cancel_on_drop.disarm();
     result.map_err(|failure| {
         let thrown = match failure {
-            SendFailure::Refused(error) => return error,
+            SendFailure::Refused(error) => return only(error),
             SendFailure::Thrown(thrown) => thrown,
         };
+        // A timeout's and an abort's rejection is the AbortError of this request's own
+        // controller: nothing to keep.
         if timed_out.get() {
-            TransportError::Timeout
+            only(TransportError::Timeout)
         } else if signal.is_some_and(AbortSignal::aborted) {
-            TransportError::Aborted
+            only(TransportError::Aborted)
         } else {
-            TransportError::Network(format!(
-                "{} {}: {}",
-                request.method,
-                request.url,
-                thrown_message(&thrown)
-            ))
+            TransportFailure {
+                error: TransportError::Network(format!(
+                    "{} {}: {}",
+                    request.method,
+                    request.url,
+                    thrown_message(&thrown)
+                )),
+                thrown: Some(thrown),
+            }
         }
     })
 }

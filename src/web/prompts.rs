@@ -17,9 +17,6 @@ use super::time::{Interrupted, race};
 /// The prompts every `signIn` needs; `confirmLink` is optional (default: yes).
 pub const REQUIRED_PROMPTS: [&str; 3] = ["phoneNumber", "email", "otp"];
 
-/// What `prompts.otp` may resolve to instead of a code, to get a new code sent.
-pub const RESEND: &str = "resend";
-
 /// The answer of `prompts.otp`.
 #[derive(Clone, PartialEq, Eq)]
 pub enum OtpAnswer {
@@ -140,8 +137,10 @@ impl Prompts {
         })
     }
 
-    /// Calls `prompts.otp(context)`: a code (string), or a request for a new code, written
-    /// either as the string `"resend"` or as `{ resend: true }`.
+    /// Calls `prompts.otp(context)`: a code (any string, judged by the engine: a string that is
+    /// not six digits, `"resend"` included, is asked again with `problem: "notSixDigits"`), or
+    /// `{ resend: true }` for a new code. Only the object means resend: a string is always what
+    /// the user typed.
     pub async fn ask_otp(
         &self,
         context: &JsValue,
@@ -149,18 +148,14 @@ impl Prompts {
     ) -> Result<OtpAnswer, PromptError> {
         let answer = self.call("otp", context, signal).await?;
         if let Some(text) = answer.as_string() {
-            return Ok(if text.trim() == RESEND {
-                OtpAnswer::Resend
-            } else {
-                OtpAnswer::Code(text)
-            });
+            return Ok(OtpAnswer::Code(text));
         }
         if property(&answer, "resend").as_bool() == Some(true) {
             return Ok(OtpAnswer::Resend);
         }
         Err(PromptError::BadAnswer {
             prompt: "otp".to_owned(),
-            expected: "a code string, \"resend\" or { resend: true }",
+            expected: "a code string or { resend: true }",
         })
     }
 

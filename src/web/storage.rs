@@ -4,6 +4,8 @@
 //! - [`StorageKind::SessionStorage`]: survives reloads of this tab only. When `sessionStorage`
 //!   is unavailable (sandboxed iframe, storage disabled, quota), the JWT stays in memory: a
 //!   failure never widens where a token lives.
+//! - [`StorageKind::None`]: not kept at all. `signIn`'s result still holds it; keeping it is
+//!   the caller's business (a JS layer with its own storage adapter).
 //! - Never `localStorage`: it outlives the tab and is shared by every tab of the origin.
 //!   This module has no code path that can reach it.
 
@@ -19,7 +21,7 @@ pub enum StorageKind {
     #[default]
     Memory,
     SessionStorage,
-    /// Nothing is kept: the caller (the package's JS shell) stores the session itself.
+    /// `storage: "none"`: the session is never stored; `session()` is always `undefined`.
     None,
 }
 

@@ -59,6 +59,15 @@ export type RatioAuthResumeReason =
 export interface RatioAuthError extends Error {
   readonly name: "RatioAuthError";
   readonly kind: RatioAuthErrorKind;
+  /** The whole message: `shortMessage`, then `details` when there are any. */
+  readonly message: string;
+  /** One line written by the SDK, without `details`: what to show a user. */
+  readonly shortMessage: string;
+  /**
+   * The text from outside, sanitised (no JWT, no code, at most 200 characters): Ratio's error
+   * message, the wallet's error message, the browser's reason a request failed; else `undefined`.
+   */
+  readonly details: string | undefined;
   /** Ratio's error code (`"TOO_MANY_REQUESTS"`, `"ALREADY_EXISTS_PHONE"`, ...) when the server sent one. */
   readonly code: string | undefined;
   /** The HTTP status when there was a response. */
@@ -71,7 +80,11 @@ export interface RatioAuthError extends Error {
   readonly walletCode?: number;
   /** `wallet` / `resume`: what exactly failed. */
   readonly reason?: RatioAuthWalletReason | RatioAuthResumeReason;
-  /** The original error (a wallet's error object, a fetch `TypeError`, an abort reason). */
+  /**
+   * The original JS value: what the wallet's request threw or rejected with (`wallet`,
+   * `userRejected`), `fetch`'s rejection such as a `TypeError` (`network`), the signal's
+   * `reason` (`aborted`), what a prompt rejected with. A `timeout` has none.
+   */
   readonly cause?: unknown;
 }
 
@@ -138,13 +151,18 @@ export interface RatioAuthOptions {
   retry?: RatioAuthRetryOptions;
   /** Per HTTP request and per wallet prompt: 100 to 600 000 ms (defaults 15 000 and 120 000). */
   timeoutMs?: number;
-  /** Where the final session JWT is kept; default `"memory"`. Never `localStorage`. */
-  storage?: "memory" | "sessionStorage";
+  /**
+   * Where the final session JWT is kept; default `"memory"`. Never `localStorage`. `"none"`:
+   * not kept at all (`session()` is always `undefined`, `signOut()` does nothing); `signIn`'s
+   * result still has `sessionJwt`, and keeping it is the caller's job.
+   */
+  storage?: "memory" | "sessionStorage" | "none";
   /**
    * `"sessionStorage"` saves an unfinished sign-in whenever it waits for the user or a back-off,
    * so that it survives a reload of the tab (`pendingSignIn()`, `resumeSignIn()`); cleared when
-   * it ends. Needs `storage: "sessionStorage"`: the saved flow holds its steps' session JWTs
-   * (never a code, a signature or a credential). Default `"none"`.
+   * it ends. Needs `storage: "sessionStorage"` or `"none"` (refused with `"memory"`): the saved
+   * flow holds its steps' session JWTs (never a code, a signature or a credential). Default
+   * `"none"`.
    */
   flowStorage?: "none" | "sessionStorage";
 }
@@ -211,15 +229,18 @@ export interface RatioAuthConfirmLinkContext {
   phoneMask?: string;
 }
 
-/** What `prompts.otp` resolves to: the code, or a request for a new one. */
-export type RatioAuthOtpAnswer = string | "resend" | { resend: true };
+/**
+ * What `prompts.otp` resolves to: the code the user typed, or `{ resend: true }` for a new one.
+ * A string is always a code (`"resend"` too: not six digits, so the prompt is asked again).
+ */
+export type RatioAuthOtpAnswer = string | { resend: true };
 
 /** The questions only the user can answer. Each may reject (or the signal abort) to stop. */
 export interface RatioAuthPrompts {
   phoneNumber(ctx: RatioAuthPhonePromptContext): Promise<string>;
   email(ctx: RatioAuthEmailPromptContext): Promise<string>;
   /**
-   * The code; or, to have a new code sent, `"resend"` or `{ resend: true }` (sent at once, or at
+   * The code; or, to have a new code sent, `{ resend: true }` (sent at once, or at
    * `resendAvailableAt` if that is later; refused with `problem: "resendUnavailable"` when no
    * resend is left).
    */
@@ -283,8 +304,8 @@ export interface RatioAuthFlowError {
   message: string;
   endpoint?: RatioAuthEndpoint;
   state: RatioAuthFlowState;
-  /** `rateLimited`. */
-  retryAtMs?: number;
+  /** `rateLimited`: when (unix ms) a new attempt may succeed (the thrown error's `retryAt`). */
+  retryAt?: number;
   /** `signatureMismatch`. */
   signedBy?: string;
   /** `signatureMismatch`: the wallet signed the hex text of the challenge instead of its bytes. */
@@ -396,13 +417,23 @@ export interface RatioUserMask {
   preferredMfaMethod?: string;
 }
 
-/** What `auth.session()` returns: the stored JWT and what it says about itself (read, not verified). */
-export interface RatioAuthSession {
-  sessionJwt: string;
+/**
+ * What a session JWT says about itself (read, not verified), as `sessionInfo(jwt)` returns it:
+ * `{}` when the value is not a string or not a readable JWT; `factors` when it is; `expiresAt`
+ * and `expired` when it has an `exp`.
+ */
+export interface RatioAuthSessionInfo {
+  /** The distinct factors, in token order. */
   factors?: RatioAuthTokenFactor[];
-  /** Unix ms. */
+  /** `exp`, unix ms. */
   expiresAt?: number;
+  /** Whether `exp` has passed (checked when read). */
   expired?: boolean;
+}
+
+/** What `auth.session()` returns: the stored JWT and `sessionInfo(sessionJwt)`. */
+export interface RatioAuthSession extends RatioAuthSessionInfo {
+  sessionJwt: string;
 }
 
 /** Added to any `auth.api` answer that carried `ratio-authentication-refresh`: use this JWT from then on. */

@@ -5,7 +5,7 @@
 //! answers (a closed popup, a locked extension) ends in a typed error instead of a hung flow.
 //! Checking *who* signed is the engine's job ([`crate::eip191::check_signer`]), not this one's.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
@@ -65,54 +65,71 @@ pub enum WalletError {
     Other { code: Option<i64>, message: String },
 }
 
-impl fmt::Display for WalletError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl WalletError {
+    /// The SDK's own line, without the wallet's message.
+    pub fn summary(&self) -> String {
         match self {
             WalletError::NotAProvider => {
-                f.write_str("the provider has no request() function (not an EIP-1193 provider)")
+                "the provider has no request() function (not an EIP-1193 provider)".to_owned()
             }
-            WalletError::UserRejected { message, .. } => {
-                write!(f, "the user rejected the request in the wallet: {message}")
+            WalletError::UserRejected { .. } => {
+                "the user rejected the request in the wallet".to_owned()
             }
-            WalletError::Unauthorized { message } => write!(
-                f,
-                "the wallet has not authorised this account or method: {message}"
-            ),
-            WalletError::UnsupportedMethod { method, message } => {
-                write!(f, "the wallet does not support {method}: {message}")
+            WalletError::Unauthorized { .. } => {
+                "the wallet has not authorised this account or method".to_owned()
+            }
+            WalletError::UnsupportedMethod { method, .. } => {
+                format!("the wallet does not support {method}")
             }
             WalletError::Disconnected {
-                chain_only: false,
-                message,
-            } => write!(f, "the wallet is disconnected: {message}"),
+                chain_only: false, ..
+            } => "the wallet is disconnected".to_owned(),
             WalletError::Disconnected {
-                chain_only: true,
-                message,
-            } => write!(f, "the wallet is not connected to the chain: {message}"),
-            WalletError::RequestPending { message } => write!(
-                f,
-                "a request is already pending in the wallet; open the wallet to finish it: {message}"
-            ),
-            WalletError::NoAccounts => f.write_str("the wallet returned no account"),
+                chain_only: true, ..
+            } => "the wallet is not connected to the chain".to_owned(),
+            WalletError::RequestPending { .. } => {
+                "a request is already pending in the wallet; open the wallet to finish it"
+                    .to_owned()
+            }
+            WalletError::NoAccounts => "the wallet returned no account".to_owned(),
             WalletError::AccountNotAvailable { requested } => {
-                write!(f, "account {requested} is not among the wallet's accounts")
+                format!("account {requested} is not among the wallet's accounts")
             }
             WalletError::BadResponse { method, detail } => {
-                write!(f, "the wallet answered {method} with {detail}")
+                format!("the wallet answered {method} with {detail}")
             }
             WalletError::AccountsChanged => {
-                f.write_str("the wallet switched accounts during sign-in")
+                "the wallet switched accounts during sign-in".to_owned()
             }
-            WalletError::Timeout => f.write_str("the wallet did not answer in time"),
-            WalletError::Aborted => f.write_str("the wallet request was aborted"),
+            WalletError::Timeout => "the wallet did not answer in time".to_owned(),
+            WalletError::Aborted => "the wallet request was aborted".to_owned(),
             WalletError::Other {
-                code: Some(code),
-                message,
-            } => write!(f, "wallet error {code}: {message}"),
-            WalletError::Other {
-                code: None,
-                message,
-            } => write!(f, "wallet error: {message}"),
+                code: Some(code), ..
+            } => format!("wallet error {code}"),
+            WalletError::Other { code: None, .. } => "wallet error".to_owned(),
+        }
+    }
+
+    /// The wallet's own message (already sanitised), for the kinds that carry one.
+    pub fn wallet_message(&self) -> Option<&str> {
+        match self {
+            WalletError::UserRejected { message, .. }
+            | WalletError::Unauthorized { message }
+            | WalletError::UnsupportedMethod { message, .. }
+            | WalletError::Disconnected { message, .. }
+            | WalletError::RequestPending { message }
+            | WalletError::Other { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for WalletError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary())?;
+        match self.wallet_message() {
+            Some(message) => write!(f, ": {message}"),
+            None => Ok(()),
         }
     }
 }
@@ -121,44 +138,60 @@ impl std::error::Error for WalletError {}
 
 impl From<WalletError> for RatioAuthError {
     fn from(error: WalletError) -> RatioAuthError {
-        let message = error.to_string();
-        match error {
-            WalletError::UserRejected { code, .. } => {
-                RatioAuthError::new(ErrorKind::UserRejected, message).with_wallet_code(code)
+        let (kind, reason, code) = match &error {
+            WalletError::UserRejected { code, .. } => (ErrorKind::UserRejected, None, Some(*code)),
+            WalletError::Timeout => (ErrorKind::Timeout, None, None),
+            WalletError::Aborted => (ErrorKind::Aborted, None, None),
+            WalletError::NotAProvider => (ErrorKind::Wallet, Some("notAProvider"), None),
+            WalletError::Unauthorized { .. } => (
+                ErrorKind::Wallet,
+                Some("unauthorized"),
+                Some(codes::UNAUTHORIZED),
+            ),
+            WalletError::UnsupportedMethod { .. } => (
+                ErrorKind::Wallet,
+                Some("unsupportedMethod"),
+                Some(codes::UNSUPPORTED_METHOD),
+            ),
+            WalletError::Disconnected {
+                chain_only: false, ..
+            } => (
+                ErrorKind::Wallet,
+                Some("disconnected"),
+                Some(codes::DISCONNECTED),
+            ),
+            WalletError::Disconnected {
+                chain_only: true, ..
+            } => (
+                ErrorKind::Wallet,
+                Some("chainDisconnected"),
+                Some(codes::CHAIN_DISCONNECTED),
+            ),
+            WalletError::RequestPending { .. } => (
+                ErrorKind::Wallet,
+                Some("requestPending"),
+                Some(codes::REQUEST_PENDING),
+            ),
+            WalletError::NoAccounts => (ErrorKind::Wallet, Some("noAccounts"), None),
+            WalletError::AccountNotAvailable { .. } => {
+                (ErrorKind::Wallet, Some("accountNotAvailable"), None)
             }
-            WalletError::Timeout => RatioAuthError::new(ErrorKind::Timeout, message),
-            WalletError::Aborted => RatioAuthError::new(ErrorKind::Aborted, message),
-            other => {
-                let (reason, code) = match &other {
-                    WalletError::NotAProvider => ("notAProvider", None),
-                    WalletError::Unauthorized { .. } => ("unauthorized", Some(codes::UNAUTHORIZED)),
-                    WalletError::UnsupportedMethod { .. } => {
-                        ("unsupportedMethod", Some(codes::UNSUPPORTED_METHOD))
-                    }
-                    WalletError::Disconnected {
-                        chain_only: false, ..
-                    } => ("disconnected", Some(codes::DISCONNECTED)),
-                    WalletError::Disconnected {
-                        chain_only: true, ..
-                    } => ("chainDisconnected", Some(codes::CHAIN_DISCONNECTED)),
-                    WalletError::RequestPending { .. } => {
-                        ("requestPending", Some(codes::REQUEST_PENDING))
-                    }
-                    WalletError::NoAccounts => ("noAccounts", None),
-                    WalletError::AccountNotAvailable { .. } => ("accountNotAvailable", None),
-                    WalletError::BadResponse { .. } => ("badResponse", None),
-                    WalletError::AccountsChanged => ("accountsChanged", None),
-                    WalletError::Other { code, .. } => ("other", *code),
-                    WalletError::UserRejected { .. }
-                    | WalletError::Timeout
-                    | WalletError::Aborted => ("other", None),
-                };
-                let error = RatioAuthError::new(ErrorKind::Wallet, message).with_reason(reason);
-                match code {
-                    Some(code) => error.with_wallet_code(code),
-                    None => error,
-                }
-            }
+            WalletError::BadResponse { .. } => (ErrorKind::Wallet, Some("badResponse"), None),
+            WalletError::AccountsChanged => (ErrorKind::Wallet, Some("accountsChanged"), None),
+            WalletError::Other { code, .. } => (ErrorKind::Wallet, Some("other"), *code),
+        };
+        let mut out = RatioAuthError::detailed(
+            kind,
+            error.summary(),
+            error.wallet_message().unwrap_or_default(),
+            false,
+        );
+        if let Some(reason) = reason {
+            out = out.with_reason(reason);
+        }
+        match code {
+            Some(code) => out.with_wallet_code(code),
+            None => out,
         }
     }
 }
@@ -220,6 +253,8 @@ pub struct Wallet {
     provider: JsValue,
     request_fn: Function,
     timeout_ms: Option<u64>,
+    /// What the last failed request threw or rejected with (see [`Wallet::take_thrown`]).
+    thrown: RefCell<Option<JsValue>>,
 }
 
 impl Wallet {
@@ -231,7 +266,21 @@ impl Wallet {
             provider,
             request_fn,
             timeout_ms,
+            thrown: RefCell::new(None),
         })
+    }
+
+    /// The JS value the last failed request threw or rejected with (the wallet's own error
+    /// object, kept as a `RatioAuthError`'s `cause`), taken; `None` when the last request did
+    /// not fail that way (it succeeded, timed out, was aborted, or answered badly).
+    pub fn take_thrown(&self) -> Option<JsValue> {
+        self.thrown.try_borrow_mut().ok()?.take()
+    }
+
+    fn keep_thrown(&self, thrown: Option<JsValue>) {
+        if let Ok(mut slot) = self.thrown.try_borrow_mut() {
+            *slot = thrown;
+        }
     }
 
     pub fn provider(&self) -> &JsValue {
@@ -246,6 +295,7 @@ impl Wallet {
         params: Option<&Array>,
         signal: Option<&AbortSignal>,
     ) -> Result<JsValue, WalletError> {
+        self.keep_thrown(None);
         // Checked first: an aborted flow must not open a wallet popup.
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(WalletError::Aborted);
@@ -256,15 +306,20 @@ impl Wallet {
             set_property(&arguments, "params", params);
         }
         // `call1` with the provider as `this`: providers are classes that use their own state.
+        let failed = |thrown: JsValue| {
+            let error = map_provider_error(method, &thrown);
+            self.keep_thrown(Some(thrown));
+            error
+        };
         let returned = self
             .request_fn
             .call1(&self.provider, &arguments)
-            .map_err(|thrown| map_provider_error(method, &thrown))?;
+            .map_err(failed)?;
         // Any thenable, and a provider that answers synchronously; a throwing `then` rejects.
         let answer = JsFuture::from(follow(&returned));
         match race(answer, self.timeout_ms, signal).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(thrown)) => Err(map_provider_error(method, &thrown)),
+            Ok(Err(thrown)) => Err(failed(thrown)),
             Err(Interrupted::TimedOut) => Err(WalletError::Timeout),
             Err(Interrupted::Aborted) => Err(WalletError::Aborted),
         }
