@@ -13,8 +13,8 @@
 //! - [`api`]: the Ratio API as data: endpoints, request/response bodies, error codes, the exact
 //!   HTTP requests (headers included); tolerant reading, strict writing.
 //! - [`flow`]: the sans-IO sign-in engine running the four flows, with its token ledger.
-//! - `web` (wasm32 only): the browser driver: fetch, the EIP-1193 wallet bridge, EIP-6963
-//!   discovery, JS errors, options, JWT storage, timers.
+//! - `web` (wasm32 only): the browser driver: fetch, the EIP-1193 wallet bridge, prompts,
+//!   JS errors, options, JWT storage, timers (the package's JS shell in `npm/` wraps it).
 //!
 //! Nothing in here performs IO except the browser driver, which exists only on `wasm32`.
 

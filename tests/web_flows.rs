@@ -14,6 +14,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+#[path = "support/web_sandbox.rs"]
+mod sandbox;
+use sandbox::sandbox_url;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[path = "support/web_leaks.rs"]
@@ -220,14 +224,6 @@ extern "C" {
     fn console_warn(text: &str);
 }
 
-fn sandbox_url() -> &'static str {
-    match option_env!("RATIO_SANDBOX_URL") {
-        Some(url) if !url.is_empty() => url.trim_end_matches('/'),
-        _ => panic!(
-            "RATIO_SANDBOX_URL was not set when this test was compiled: run scripts/browser-tests"
-        ),
-    }
-}
 
 /// Small retries so failure tests stay fast; bounded total so nothing can hang.
 fn auth_with(extra: Value) -> RatioAuth {

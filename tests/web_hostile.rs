@@ -10,13 +10,16 @@ use js_sys::{Array, Function, Promise, Reflect};
 use k256::ecdsa::SigningKey;
 use ratio_auth::eip191::{self, Address};
 use ratio_auth::web::auth::RatioAuth;
-use ratio_auth::web::discover::discover_wallets;
 use ratio_auth::web::errors::is_ratio_auth_error;
 use ratio_auth::web::time::random_u64;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+#[path = "support/web_sandbox.rs"]
+mod sandbox;
+use sandbox::sandbox_url;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -204,33 +207,6 @@ export function hostileSignInOptions(run) {
   return out;
 }
 
-// EIP-6963 announcements with throwing parts, then one good wallet; counts uncaught errors.
-export function installHostileWallets() {
-  const uncaught = { count: 0 };
-  const onError = () => { uncaught.count++; };
-  window.addEventListener("error", onError);
-  const good = { request: async () => [] };
-  const info = (uuid) => ({ uuid, name: uuid, icon: "", rdns: "io." + uuid });
-  const announce = (detail) => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail }));
-  class ThrowingDetail extends CustomEvent { get detail() { boom("detail"); } }
-  const onRequest = () => {
-    window.dispatchEvent(new ThrowingDetail("eip6963:announceProvider", { detail: {} }));
-    window.dispatchEvent(throwingGetter(new CustomEvent("eip6963:announceProvider", { detail: {} }), "detail"));
-    announce(trapProxy({}, ALL));
-    announce(revoked());
-    announce(throwingGetter({ provider: good }, "info"));
-    announce(throwingGetter({ info: info("getter-provider") }, "provider"));
-    announce({ info: trapProxy(info("proxy-info"), ALL), provider: good });
-    announce({ info: revoked(), provider: good });
-    announce({ info: info("proxy-provider"), provider: trapProxy({ request: good.request }, ALL) });
-    announce({ info: info("request-getter"), provider: throwingGetter({}, "request") });
-    announce({ info: { ...info("uuid-tostring"), uuid: throwingString() }, provider: good });
-    announce({ info: throwingGetter(info("name-getter"), "name"), provider: good });
-    announce({ info: info("good"), provider: good });
-  };
-  window.addEventListener("eip6963:requestProvider", onRequest);
-  return { uncaught, uninstall() { window.removeEventListener("eip6963:requestProvider", onRequest); window.removeEventListener("error", onError); } };
-}
 // Request objects for `auth.api.*` made hostile: [label, request].
 export function hostileRequests() {
   const fields = ["phoneNumber", "phoneId", "otp", "emailAddress", "emailId", "walletAddress", "signature", "firstName", "acceptedTerms"];
@@ -254,8 +230,6 @@ export function hostileErrors() {
   const error = Object.assign(new Error("x"), { name: "RatioAuthError", kind: "config" });
   return [trapProxy({}, ALL), revoked(), trapProxy(error, ["getPrototypeOf"]), trapProxy(error, ["get"]), throwingGetter(new Error("x"), "name"), trapProxy(function () {}, ALL)];
 }
-export function uncaughtCount(installed) { return installed.uncaught.count; }
-export function uninstallHostile(installed) { installed.uninstall(); }
 "#)]
 extern "C" {
     fn parse(json: &str) -> JsValue;
@@ -279,28 +253,14 @@ extern "C" {
     fn events_json(run: &JsValue) -> String;
     #[wasm_bindgen(js_name = hostileSignInOptions)]
     fn hostile_sign_in_options(run: &JsValue) -> Array;
-    #[wasm_bindgen(js_name = installHostileWallets)]
-    fn install_hostile_wallets() -> JsValue;
     #[wasm_bindgen(js_name = hostileRequests)]
     fn hostile_requests() -> Array;
     #[wasm_bindgen(js_name = hostileArguments)]
     fn hostile_arguments() -> Array;
     #[wasm_bindgen(js_name = hostileErrors)]
     fn hostile_errors() -> Array;
-    #[wasm_bindgen(js_name = uncaughtCount)]
-    fn uncaught_count(installed: &JsValue) -> u32;
-    #[wasm_bindgen(js_name = uninstallHostile)]
-    fn uninstall_hostile(installed: &JsValue);
 }
 
-fn sandbox_url() -> &'static str {
-    match option_env!("RATIO_SANDBOX_URL") {
-        Some(url) if !url.is_empty() => url.trim_end_matches('/'),
-        _ => panic!(
-            "RATIO_SANDBOX_URL was not set when this test was compiled: run scripts/browser-tests"
-        ),
-    }
-}
 
 fn prop(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -582,22 +542,6 @@ async fn a_hostile_accounts_changed_event_is_ignored() {
 }
 
 #[wasm_bindgen_test]
-async fn hostile_announcements_are_skipped() {
-    let installed = install_hostile_wallets();
-    let found = discover_wallets(100).await;
-    uninstall_hostile(&installed);
-    let names: Vec<&str> = found.iter().map(|wallet| wallet.uuid.as_str()).collect();
-    assert_eq!(names, ["good"], "only the well-formed announcement");
-    assert_eq!(uncaught_count(&installed), 0, "a listener threw");
-    // Discovery still works afterwards, and so does signing in.
-    let again = install_hostile_wallets();
-    let found = discover_wallets(100).await;
-    uninstall_hostile(&again);
-    assert_eq!(found.len(), 1);
-    still_works(&auth(), "after hostile announcements").await;
-}
-
-#[wasm_bindgen_test]
 async fn hostile_api_requests_give_config_errors() {
     let auth = auth();
     let api = auth.api();
@@ -692,11 +636,6 @@ async fn hostile_jwt_and_id_arguments_reject_with_config_errors() {
             let label = format!("api.{name} with hostile argument {index}");
             check_outcome(&label, settled(promise, &label).await, "config");
         }
-        let label = format!("discoverWallets with hostile argument {index}");
-        let promise = wasm_bindgen_futures::future_to_promise(
-            ratio_auth::web::discover::discover_wallets_js(value.clone()),
-        );
-        check_outcome(&label, settled(promise, &label).await, "config");
     }
     still_works(&auth, "after hostile arguments").await;
 }

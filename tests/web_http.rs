@@ -13,6 +13,10 @@ use ratio_auth::web::time::{now_ms, random_u64};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
+
+#[path = "support/web_sandbox.rs"]
+mod sandbox;
+use sandbox::sandbox_url;
 use web_sys::AbortController;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -42,17 +46,6 @@ extern "C" {
     fn restore_fetch();
 }
 
-/// The sandbox's URL, baked in at compile time. Missing means the tests were not started by
-/// `scripts/browser-tests`: fail loudly rather than skip.
-fn sandbox_url() -> &'static str {
-    match option_env!("RATIO_SANDBOX_URL") {
-        Some(url) if !url.is_empty() => url.trim_end_matches('/'),
-        _ => panic!(
-            "RATIO_SANDBOX_URL was not set when this test was compiled. Run the browser tests with \
-             scripts/browser-tests, which starts the sandbox and sets it."
-        ),
-    }
-}
 
 /// The driver's config for the sandbox: loopback, so the sandbox's client secret is allowed.
 fn sandbox_config() -> Config {

@@ -5,13 +5,16 @@
 //! - [`calls`]: `auth.api`, one typed call per endpoint.
 //! - [`http`]: `fetch` with a per-request timeout and the caller's `AbortSignal`.
 //! - [`wallet`]: the EIP-1193 bridge (accounts, `personal_sign`, error mapping, `accountsChanged`).
-//! - [`discover`]: EIP-6963 wallet discovery (`discoverWallets` in JS).
 //! - [`prompts`]: the app's `prompts` functions and `onEvent` callback.
 //! - [`errors`]: the `RatioAuthError` objects JS callers catch.
 //! - [`config`]: the `new RatioAuth({...})` options, parsed and checked.
-//! - [`storage`]: where the final session JWT is kept (memory or `sessionStorage`).
+//! - [`storage`]: where the final session JWT is kept (memory, `sessionStorage`, or nowhere when
+//!   the package's JS shell keeps it).
 //! - [`time`]: clock, cancellable sleeps, timeouts and randomness from the browser.
 //! - [`abort`]: abort-signal plumbing, including one signal for a whole flow.
+//!
+//! The package's JS shell (`npm/`) wraps these exports: it loads the module, keeps the session,
+//! discovers wallets (EIP-6963) and holds the public TypeScript types (`npm/index.d.ts`).
 //!
 //! Nothing here panics on a value that comes from JS or the network: a panic in wasm kills the
 //! module for the whole page, so every dynamic value is checked and turned into a typed error.
@@ -20,7 +23,6 @@ pub mod abort;
 pub mod auth;
 pub mod calls;
 pub mod config;
-pub mod discover;
 pub mod errors;
 pub mod http;
 pub mod prompts;
@@ -29,4 +31,3 @@ pub mod time;
 pub mod wallet;
 
 mod js;
-mod typescript;

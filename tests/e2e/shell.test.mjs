@@ -435,3 +435,69 @@ test("watchWallets sees wallets announcing late, once each, with only data: icon
     await context.close();
   }
 });
+
+test("hostile EIP-6963 announcements and arguments are skipped or refused, never thrown at the page", async () => {
+  const { page, context, problems } = await openPage();
+  try {
+    const out = await page.evaluate(async () => {
+      const m = await import("/pkg/index.js");
+      const boom = (what) => { throw new Error("hostile " + what); };
+      const ALL = ["get", "set", "has", "ownKeys", "getOwnPropertyDescriptor", "getPrototypeOf", "apply", "construct"];
+      const trapProxy = (target, traps) => new Proxy(target, Object.fromEntries(traps.map((trap) => [trap, () => boom(trap)])));
+      const revoked = () => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; };
+      const throwingString = () => ({ toString() { boom("toString"); }, valueOf() { boom("valueOf"); }, [Symbol.toPrimitive]() { boom("toPrimitive"); } });
+      const throwingGetter = (object, key) => Object.defineProperty(object, key, { enumerable: true, configurable: true, get() { boom("getter " + key); } });
+      let uncaught = 0;
+      window.addEventListener("error", () => { uncaught += 1; });
+      const good = { request: async () => [] };
+      const info = (uuid) => ({ uuid, name: uuid, icon: "", rdns: "io." + uuid });
+      const announce = (detail) => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail }));
+      class ThrowingDetail extends CustomEvent { get detail() { return boom("detail"); } }
+      const onRequest = () => {
+        window.dispatchEvent(new ThrowingDetail("eip6963:announceProvider", { detail: {} }));
+        window.dispatchEvent(throwingGetter(new CustomEvent("eip6963:announceProvider", { detail: {} }), "detail"));
+        announce(trapProxy({}, ALL));
+        announce(revoked());
+        announce(throwingGetter({ provider: good }, "info"));
+        announce(throwingGetter({ info: info("getter-provider") }, "provider"));
+        announce({ info: trapProxy(info("proxy-info"), ALL), provider: good });
+        announce({ info: revoked(), provider: good });
+        announce({ info: info("proxy-provider"), provider: trapProxy({ request: good.request }, ALL) });
+        announce({ info: info("request-getter"), provider: throwingGetter({}, "request") });
+        announce({ info: { ...info("uuid-tostring"), uuid: throwingString() }, provider: good });
+        announce({ info: throwingGetter(info("name-getter"), "name"), provider: good });
+        announce({ info: info("good"), provider: good });
+      };
+      window.addEventListener("eip6963:requestProvider", onRequest);
+      const found = (await m.discoverWallets(50)).map((wallet) => wallet.info.uuid);
+      const again = (await m.discoverWallets(50)).map((wallet) => wallet.info.uuid);
+      window.removeEventListener("eip6963:requestProvider", onRequest);
+      const refused = [];
+      for (const value of [throwingString(), trapProxy({}, ALL), revoked(), Symbol("x"), trapProxy(function () {}, ALL), "300", NaN, 10_001]) {
+        try {
+          await m.discoverWallets(value);
+          refused.push("resolved");
+        } catch (error) {
+          refused.push(m.isRatioAuthError(error) ? error.kind : "thrown: " + error);
+        }
+      }
+      let watchRefused;
+      try {
+        m.watchWallets("not a function");
+      } catch (error) {
+        watchRefused = error.kind;
+      }
+      const guards = [trapProxy({}, ALL), revoked(), throwingGetter(new Error("x"), "name"), trapProxy(Object.assign(new Error("x"), { name: "RatioAuthError", kind: "config" }), ["get"])].map(m.isRatioAuthError);
+      return { found, again, uncaught, refused, watchRefused, guards };
+    });
+    assert.deepEqual(out.found, ["good"], "only the well-formed announcement");
+    assert.deepEqual(out.again, ["good"], "discovery still works afterwards");
+    assert.equal(out.uncaught, 0, "no listener threw");
+    assert.deepEqual(out.refused, Array(8).fill("config"));
+    assert.equal(out.watchRefused, "config");
+    assert.deepEqual(out.guards, [false, false, false, false]);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
