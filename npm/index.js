@@ -207,7 +207,11 @@ export class RatioAuth {
     }
     this.#listeners.add(callback);
     if (this.#store.shared && this.#channel === null) {
-      this.#channel = openSessionChannel(this.#key, (event) => this.#fromOtherTab(event));
+      // In order, after this tab's own changes: a quick sign-out must not overtake the sign-in
+      // before it.
+      this.#channel = openSessionChannel(this.#key, (event) => {
+        this.#serial(() => this.#fromOtherTab(event)).catch(() => {});
+      });
     }
     return () => {
       this.#listeners.delete(callback);
@@ -269,7 +273,16 @@ export class RatioAuth {
 
   async #fromOtherTab(event) {
     if (!SESSION_EVENTS.has(event)) return;
-    const jwt = await this.#store.get();
+    // The announcement may outrun the storage it is about (Chromium propagates localStorage
+    // between tabs' processes asynchronously): after a sign-out there is nothing to read, and
+    // after a sign-in the new JWT is read again for a moment until it shows.
+    let jwt = null;
+    if (event === "signedIn" || event === "refreshed") {
+      for (let tries = 0; tries < 20 && jwt === null; tries += 1) {
+        if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+        jwt = await this.#store.get();
+      }
+    }
     const session = jwt === null ? null : await this.#describe(jwt).catch(() => ({ sessionJwt: jwt }));
     this.#scheduleExpiry(session);
     this.#emit(event, session, true);
