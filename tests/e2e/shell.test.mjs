@@ -303,7 +303,7 @@ test("with a shared adapter, sign-in and sign-out in one tab reach the other tab
   }
 });
 
-test("api calls use the stored session when they need one, write a refreshed JWT back, and refuse without one", async () => {
+test("api calls use the stored session when they need one, write a refreshed JWT back, refuse without one, and take a signal", async () => {
   const { page, context } = await openPage();
   try {
     const out = await page.evaluate(async () => {
@@ -326,6 +326,20 @@ test("api calls use the stored session when they need one, write a refreshed JWT
       const fetched = await auth.api.getUser(created.id);
       // An explicit jwt that is not the stored session is used as given, and nothing is stored.
       const explicit = await auth.api.getUser(created.id, { jwt: created.refreshJwt });
+      // The signal reaches the request: an aborted one rejects as aborted, its reason as cause.
+      const reason = new Error("left the page");
+      let aborted;
+      try {
+        await auth.api.getUser(created.id, { signal: AbortSignal.abort(reason) });
+      } catch (error) {
+        aborted = { kind: error.kind, cause: error.cause === reason };
+      }
+      let badOptions;
+      try {
+        await auth.api.getUser(created.id, "a-jwt-as-a-string");
+      } catch (error) {
+        badOptions = error.kind;
+      }
       return {
         path: result.path,
         noSession,
@@ -333,6 +347,8 @@ test("api calls use the stored session when they need one, write a refreshed JWT
         storedIsRefresh: stored?.sessionJwt === created.refreshJwt,
         fetched: fetched.id === created.id,
         explicit: explicit.id === created.id,
+        aborted,
+        badOptions,
         changes,
       };
     });
@@ -343,6 +359,8 @@ test("api calls use the stored session when they need one, write a refreshed JWT
       storedIsRefresh: true,
       fetched: true,
       explicit: true,
+      aborted: { kind: "aborted", cause: true },
+      badOptions: "config",
       changes: ["signedIn", "refreshed"],
     });
   } finally {
