@@ -227,6 +227,11 @@ export class RatioAuth {
     return { sessionJwt: jwt, ...glue.sessionInfo(jwt) };
   }
 
+  /** The session of a stored JWT for listeners, or null; a wasm that fails to load leaves the bare JWT. */
+  async #sessionOf(jwt) {
+    return jwt === null ? null : this.#describe(jwt).catch(() => ({ sessionJwt: jwt }));
+  }
+
   /** Serialised, so that a sign-out and a refresh finishing together end in a known order. */
   #serial(task) {
     const run = this.#queue.then(task);
@@ -246,7 +251,7 @@ export class RatioAuth {
       if (jwt === null) await this.#store.remove();
       else await this.#store.set(jwt);
       this.#scheduleExpiry(null);
-      const session = jwt === null ? null : await this.#describe(jwt).catch(() => ({ sessionJwt: jwt }));
+      const session = await this.#sessionOf(jwt);
       if (session !== null) this.#scheduleExpiry(session);
       this.#emit(event, session, false);
       if (this.#store.shared && this.#channel !== null) {
@@ -283,7 +288,7 @@ export class RatioAuth {
         jwt = await this.#store.get();
       }
     }
-    const session = jwt === null ? null : await this.#describe(jwt).catch(() => ({ sessionJwt: jwt }));
+    const session = await this.#sessionOf(jwt);
     this.#scheduleExpiry(session);
     this.#emit(event, session, true);
   }
