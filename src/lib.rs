@@ -7,6 +7,7 @@
 //!
 //! The crate is split the way the work is split:
 //! - [`eip191`]: `personal_sign` hashing, signer recovery, EIP-55 addresses.
+//! - [`json`]: a small JSON tree, parser and writer (no serde in the shipped code).
 //! - [`jwt`]: read-only session JWT decoding (factors, expiry); no verification.
 //! - [`backoff`]: exponential back-off with full jitter, `Retry-After` honoured; sans-IO.
 //! - [`secret`]: [`secret::Secret`], a string whose `Debug`/`Display` never show it.
@@ -24,6 +25,7 @@ pub mod api;
 pub mod backoff;
 pub mod eip191;
 pub mod flow;
+pub mod json;
 pub mod jwt;
 pub mod secret;
 #[cfg(target_arch = "wasm32")]
