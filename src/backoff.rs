@@ -11,7 +11,6 @@
 //! All arithmetic saturates: huge policies, huge `Retry-After` values and clocks near `u64::MAX`
 //! give large answers or `None`, never an overflow or a panic.
 
-use std::time::UNIX_EPOCH;
 
 /// Limits of a [`Backoff`]. Times in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,11 +72,91 @@ pub fn parse_retry_after(header_value: &str) -> Option<RetryAfter> {
         // All digits: parsing can only fail on overflow.
         return Some(RetryAfter::Seconds(v.parse().unwrap_or(u64::MAX)));
     }
-    let at = httpdate::parse_http_date(v).ok()?;
-    let since_epoch = at.duration_since(UNIX_EPOCH).ok()?;
-    Some(RetryAfter::At(
-        u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX),
-    ))
+    http_date_unix_seconds(v.as_bytes()).map(|s| RetryAfter::At(s.saturating_mul(1000)))
+}
+
+/// An HTTP-date (RFC 9110 §5.6.7) as unix seconds: IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`,
+/// RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` (two-digit years below 70 are 20xx) and asctime
+/// `Sun Nov  6 08:49:37 1994`; years 1970 to 9999, and the weekday must be the date's.
+///
+/// By hand rather than with the `httpdate` crate: it converts through `SystemTime` both ways
+/// and cost 4.2 KB of the wasm for three fixed layouts. The tests and the `retry_after` fuzz
+/// target check it against `httpdate`, which the accepted set and the times are the same as.
+fn http_date_unix_seconds(s: &[u8]) -> Option<u64> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    const DAYS: [&str; 7] = [
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    ];
+    let num = |b: &[u8]| -> Option<u64> {
+        b.iter().try_fold(0u64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
+        })
+    };
+    let month = |b: &[u8]| MONTHS.iter().position(|m| m[..] == *b).map(|i| i as u64 + 1);
+    // `hh:mm:ss` as seconds of the day.
+    let clock = |b: &[u8]| -> Option<u64> {
+        if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+            return None;
+        }
+        let (h, m, sec) = (num(&b[0..2])?, num(&b[3..5])?, num(&b[6..8])?);
+        (h < 24 && m < 60 && sec < 60).then_some(h * 3600 + m * 60 + sec)
+    };
+    let short_day = |b: &[u8]| DAYS.iter().position(|d| d.as_bytes()[..3] == *b);
+    let (weekday, year, mon, day, time) = if s.len() == 29 && s[3] == b',' {
+        // IMF-fixdate
+        if s[4] != b' ' || s[7] != b' ' || s[11] != b' ' || s[16] != b' ' || &s[25..] != b" GMT" {
+            return None;
+        }
+        let day = num(&s[5..7])?;
+        (short_day(&s[..3])?, num(&s[12..16])?, month(&s[8..11])?, day, clock(&s[17..25])?)
+    } else if s.len() == 24 && s[3] == b' ' {
+        // asctime: the day is space-padded
+        if s[7] != b' ' || s[10] != b' ' || s[19] != b' ' {
+            return None;
+        }
+        let day = match s[8] {
+            b' ' => num(&s[9..10])?,
+            _ => num(&s[8..10])?,
+        };
+        (short_day(&s[..3])?, num(&s[20..24])?, month(&s[4..7])?, day, clock(&s[11..19])?)
+    } else {
+        // RFC 850: `Weekday, dd-Mon-yy hh:mm:ss GMT`
+        let weekday = DAYS.iter().position(|d| s.starts_with(d.as_bytes()))?;
+        let r = &s[DAYS[weekday].len()..];
+        if r.len() != 24 || &r[..2] != b", " || r[4] != b'-' || r[8] != b'-' {
+            return None;
+        }
+        if &r[20..] != b" GMT" {
+            return None;
+        }
+        let yy = num(&r[9..11])?;
+        let year = if yy < 70 { 2000 + yy } else { 1900 + yy };
+        (weekday, year, month(&r[5..8])?, num(&r[2..4])?, clock(&r[12..20])?)
+    };
+    if !(1970..=9999).contains(&year) || day == 0 {
+        return None;
+    }
+    let is_leap = |y: u64| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let leap = is_leap(year);
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if day > month_days[(mon - 1) as usize] {
+        return None;
+    }
+    // Days since 1970-01-01: whole years, then whole months, then the day.
+    let days = (1970..year)
+        .map(|y| if is_leap(y) { 366 } else { 365 })
+        .sum::<u64>()
+        + month_days[..(mon - 1) as usize].iter().sum::<u64>()
+        + day
+        - 1;
+    // 1970-01-01 was a Thursday (3, counting Monday as 0).
+    if (days + 3) % 7 != weekday as u64 {
+        return None;
+    }
+    Some(days * 86_400 + time)
 }
 
 /// Maps 64 random bits to a fraction in `[0, 1)` (the top 53 bits, exactly representable), for
@@ -244,6 +323,74 @@ fn jitter(ceiling: u64, fraction: f64) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    /// The hand-written HTTP-date reader agrees with the `httpdate` crate.
+    fn oracle(text: &str) -> Option<u64> {
+        let at = httpdate::parse_http_date(text).ok()?;
+        Some(at.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs())
+    }
+
+    #[test]
+    fn http_dates_agree_with_httpdate() {
+        for text in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Tue, 29 Feb 2028 12:00:00 GMT",
+            "Wed, 29 Feb 2100 12:00:00 GMT",
+            "Mon, 29 Feb 2000 12:00:00 GMT",
+            "Tuesday, 29-Feb-28 12:00:00 GMT",
+            "Thursday, 01-Jan-70 00:00:00 GMT",
+            "Mon, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:60:37 GMT",
+            "Sun, 06 Nov 1994 08:49:60 GMT",
+            "Sun, 00 Nov 1994 08:49:37 GMT",
+            "Wed, 31 Dec 1969 23:59:59 GMT",
+            "Sun, 06 nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun,  6 Nov 1994 08:49:37 GMT",
+            "Sun Nov 06 08:49:37 1994",
+            "Sun Nov 6 08:49:37 1994 ",
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94X08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT\u{0}",
+        ] {
+            assert_eq!(http_date_unix_seconds(text.as_bytes()), oracle(text), "{text:?}");
+        }
+        assert_eq!(
+            http_date_unix_seconds(b"Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn http_dates_agree_with_httpdate_on_any_date(secs in 0u64..253_402_300_800, form in 0u8..3) {
+            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+            let imf = httpdate::fmt_http_date(at);
+            // The other two forms, rebuilt from the IMF-fixdate's fields.
+            let (wd, d, m, y, t) = (&imf[..3], &imf[5..7], &imf[8..11], &imf[12..16], &imf[17..25]);
+            let long = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+                .into_iter().find(|n| n.starts_with(wd)).unwrap();
+            let text = match form {
+                0 => imf.clone(),
+                1 => format!("{long}, {d}-{m}-{} {t} GMT", &y[2..]),
+                _ => format!("{wd} {m} {:>2} {t} {y}", d.trim_start_matches('0')),
+            };
+            proptest::prop_assert_eq!(http_date_unix_seconds(text.as_bytes()), oracle(&text));
+            if form == 0 {
+                proptest::prop_assert_eq!(http_date_unix_seconds(text.as_bytes()), Some(secs));
+            }
+        }
+
+        #[test]
+        fn any_text_agrees_with_httpdate(text in "[A-Za-z0-9 ,:-]{20,34}") {
+            proptest::prop_assert_eq!(http_date_unix_seconds(text.as_bytes()), oracle(&text));
+        }
+    }
+
     use super::*;
 
     const ALMOST_ONE: f64 = 0.999_999_999;

@@ -1,6 +1,7 @@
 //! `Retry-After` parsing and the back-off that honours it.
 //!
-//! Invariants: digits-only values are delta-seconds, everything else an HTTP-date or nothing;
+//! Invariants: digits-only values are delta-seconds, everything else an HTTP-date (the same
+//! ones, at the same times, as the `httpdate` crate reads) or nothing;
 //! `next_retry_at` keeps the contract of its docs (`now <= at <= deadline`, never before the
 //! server's time, bounded attempts, exhaustion sticks), with every sum saturating.
 #![no_main]
@@ -83,6 +84,15 @@ fn check_parse(header: &str) -> Option<RetryAfter> {
         }
         Some(RetryAfter::At(_)) => assert!(!digits),
         None => assert!(!digits, "digits dropped: {header:?}"),
+    }
+    // The hand-written HTTP-date reader accepts exactly what the `httpdate` crate does, at the
+    // same instant.
+    if !digits {
+        let oracle = httpdate::parse_http_date(trimmed).ok().map(|at| {
+            let ms = at.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+            RetryAfter::At(u64::try_from(ms).unwrap_or(u64::MAX))
+        });
+        assert_eq!(parsed, oracle, "{header:?}");
     }
     parsed
 }
