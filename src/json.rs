@@ -827,7 +827,9 @@ mod tests {
             let ours = parse(&text);
             let theirs = serde_json::from_str::<serde_json::Value>(&text);
             // serde_json's recursion limit is 128; ours is lower, so only compare shallow texts.
-            if text.matches(['[', '{']).count() < MAX_DEPTH {
+            // serde_json also refuses numbers beyond f64, which ours keeps as text.
+            let out_of_range = theirs.as_ref().is_err_and(|e| e.to_string().starts_with("number out of range"));
+            if text.matches(['[', '{']).count() < MAX_DEPTH && !out_of_range {
                 proptest::prop_assert_eq!(ours.is_ok(), theirs.is_ok());
             }
             if let (Ok(ours), Ok(_)) = (ours, theirs) {
