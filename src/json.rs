@@ -11,17 +11,86 @@
 //! through. [`Number::as_u64`]/[`Number::as_i64`] read integer literals;
 //! [`Number::floor_i64`] also reads decimals and exponents (JWT NumericDates may be floats).
 //!
-//! Objects are [`Map`] (a `BTreeMap`): keys come out sorted, and a repeated key keeps its last
-//! value, as `JSON.parse` does. Parsing refuses nesting deeper than [`MAX_DEPTH`], lone
+//! Objects are [`Map`], a list of fields in their order (a `BTreeMap`'s code cost more than
+//! the whole reader): a repeated key reads as its last value, as with `JSON.parse`, and is
+//! written back as it came, so `JSON.parse` of the text reads the same. Parsing refuses nesting deeper than [`MAX_DEPTH`], lone
 //! surrogates and raw control characters; its errors never quote the input.
-
-use std::collections::BTreeMap;
 
 /// How deep arrays and objects may nest before parsing refuses (hostile bodies must not
 /// exhaust the wasm stack).
 pub const MAX_DEPTH: usize = 64;
 
-pub type Map = BTreeMap<String, Value>;
+/// An object's fields in order. Lookups scan from the end, so a repeated key reads as its
+/// last value; objects here are small (bodies are size-capped before they are parsed).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Map(Vec<(String, Value)>);
+
+impl Map {
+    pub fn new() -> Map {
+        Map(Vec::new())
+    }
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+    /// Sets `key` (replacing its value if it is there), returning the old value.
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        match self.0.iter_mut().rev().find(|(k, _)| *k == key) {
+            Some((_, old)) => Some(std::mem::replace(old, value)),
+            None => {
+                self.0.push((key, value));
+                None
+            }
+        }
+    }
+    /// Takes `key`'s value out (every field of that name goes).
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let mut last = None;
+        let mut i = 0;
+        while i < self.0.len() {
+            if self.0[i].0 == key {
+                last = Some(self.0.remove(i).1);
+            } else {
+                i += 1;
+            }
+        }
+        last
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut Value)> {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Value> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+}
+
+impl FromIterator<(String, Value)> for Map {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Map {
+        Map(iter.into_iter().collect())
+    }
+}
+
+impl IntoIterator for Map {
+    type Item = (String, Value);
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Value {
@@ -226,7 +295,7 @@ impl Value {
         )
     }
 
-    /// Compact JSON text (keys sorted).
+    /// Compact JSON text (fields in their order).
     pub fn to_json_string(&self) -> String {
         let mut out = String::new();
         self.write(&mut out);
@@ -493,7 +562,8 @@ impl Parser<'_> {
                     }
                     self.at += 1;
                     let value = self.value(depth + 1)?;
-                    map.insert(key, value);
+                    // Kept in order, repeats too (no quadratic de-duplication on hostile input).
+                    map.0.push((key, value));
                     self.skip_ws();
                     match self.peek() {
                         Some(b',') => self.at += 1,
@@ -732,7 +802,7 @@ mod tests {
         assert_eq!(v.get("a").and_then(Value::as_str), Some("x\"\\/\né😀"));
         assert_eq!(
             v.to_json_string(),
-            r#"{"a":"x\"\\/\né😀","b":[1,-2.5e3,true,false,null],"c":{}}"#
+            r#"{"b":[1,-2.5e3,true,false,null],"a":"x\"\\/\né😀","c":{}}"#
         );
         // What we write, serde_json reads the same.
         let theirs: serde_json::Value = serde_json::from_str(&v.to_json_string()).unwrap();
@@ -770,8 +840,15 @@ mod tests {
 
     #[test]
     fn last_repeated_key_wins() {
-        let v = parse(r#"{"a":1,"a":2}"#).unwrap();
+        let v = parse(r#"{"a":1,"b":0,"a":2}"#).unwrap();
         assert_eq!(v.get("a").and_then(Value::as_u64), Some(2));
+        // Written back as it came: `JSON.parse` of it reads `a` as 2 too.
+        assert_eq!(v.to_json_string(), r#"{"a":1,"b":0,"a":2}"#);
+        let mut map = v.as_object().unwrap().clone();
+        assert_eq!(map.insert("a".into(), Value::from(3u64)), Some(Value::from(2u64)));
+        assert_eq!(map.get("a"), Some(&Value::from(3u64)));
+        assert_eq!(map.remove("a"), Some(Value::from(3u64)));
+        assert!(!map.contains_key("a") && map.len() == 1);
     }
 
     #[test]
