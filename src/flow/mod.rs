@@ -60,6 +60,8 @@ mod state;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
+mod golden;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;
