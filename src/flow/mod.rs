@@ -58,9 +58,9 @@ mod snapshot;
 mod state;
 
 #[cfg(test)]
-pub(crate) mod testkit;
-#[cfg(test)]
 mod golden;
+#[cfg(test)]
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 
