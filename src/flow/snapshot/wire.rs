@@ -59,9 +59,14 @@ fn opt<T>(value: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
     value.map_or(Value::Null, f)
 }
 
-/// An object from its fields.
+/// An object from its fields, inserted one by one (collecting into the `BTreeMap` would
+/// instantiate a sort for the bundle).
 fn obj<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    Value::object(fields)
+    let mut map = Map::new();
+    for (key, value) in fields {
+        map.insert(key.to_owned(), value);
+    }
+    Value::Object(map)
 }
 
 fn text(value: &str) -> Value {
