@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::api::{HttpRequest, UserMask};
 use crate::eip191::Address;
+use crate::json::{ToJson, Value};
 use crate::jwt::FactorKind;
 use crate::secret::Secret;
 
@@ -36,6 +37,8 @@ pub enum Action {
 }
 
 /// Why an answer was not accepted; set on the prompt that asks again.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum InputProblem {
@@ -67,7 +70,15 @@ impl InputProblem {
     }
 }
 
+impl ToJson for InputProblem {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
 /// Kinds of prompt, for events and for matching answers.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PromptKind {
@@ -77,7 +88,27 @@ pub enum PromptKind {
     ConfirmLink,
 }
 
+impl PromptKind {
+    /// camelCase name, the same as the serde form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromptKind::PhoneNumber => "phoneNumber",
+            PromptKind::Email => "email",
+            PromptKind::Otp => "otp",
+            PromptKind::ConfirmLink => "confirmLink",
+        }
+    }
+}
+
+impl ToJson for PromptKind {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
 /// A question for the user. Serialises as `{"kind": "otp", "channel": "sms", …}` (camelCase).
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(
     tag = "kind",
@@ -150,8 +181,63 @@ impl Prompt {
     }
 }
 
+impl ToJson for Prompt {
+    /// `{"kind": "otp", "channel": "sms", …}`: the form the JS `onPrompt` context documents.
+    fn to_json(&self) -> Value {
+        let kind = Value::from(self.kind().as_str());
+        match self {
+            Prompt::PhoneNumber {
+                purpose,
+                phone_mask,
+                problem,
+            } => Value::object([
+                ("kind", kind),
+                ("purpose", Value::from(purpose.as_str())),
+                ("phoneMask", Value::from(phone_mask.as_deref())),
+                ("problem", Value::from(problem.map(InputProblem::as_str))),
+            ]),
+            Prompt::Email {
+                purpose,
+                email_mask,
+                problem,
+            } => Value::object([
+                ("kind", kind),
+                ("purpose", Value::from(purpose.as_str())),
+                ("emailMask", Value::from(email_mask.as_deref())),
+                ("problem", Value::from(problem.map(InputProblem::as_str))),
+            ]),
+            Prompt::Otp {
+                channel,
+                destination_mask,
+                attempt,
+                max_attempts,
+                resend_available_at,
+                problem,
+            } => Value::object([
+                ("kind", kind),
+                ("channel", Value::from(channel.as_str())),
+                ("destinationMask", Value::from(destination_mask)),
+                ("attempt", Value::from(*attempt)),
+                ("maxAttempts", Value::from(*max_attempts)),
+                ("resendAvailableAt", Value::from(*resend_available_at)),
+                ("problem", Value::from(problem.map(InputProblem::as_str))),
+            ]),
+            Prompt::ConfirmLink {
+                wallet_address,
+                phone_mask,
+            } => Value::object([
+                ("kind", kind),
+                ("walletAddress", Value::from(wallet_address.to_checksum())),
+                ("phoneMask", Value::from(phone_mask.as_deref())),
+            ]),
+        }
+    }
+}
+
 /// What kind of account signed: a key (EOA, checked locally) or a smart-contract wallet
 /// (EIP-1271 / ERC-6492: only the server can check its signature).
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum WalletKind {
@@ -169,7 +255,15 @@ impl WalletKind {
     }
 }
 
+impl ToJson for WalletKind {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
 /// Why a signature was left to the server to check.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ContractEvidence {
@@ -177,6 +271,21 @@ pub enum ContractEvidence {
     Code,
     /// The signature is an ERC-6492 wrapper (a wallet not deployed yet: no code to ask for).
     Erc6492,
+}
+
+impl ContractEvidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractEvidence::Code => "code",
+            ContractEvidence::Erc6492 => "erc6492",
+        }
+    }
+}
+
+impl ToJson for ContractEvidence {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
 }
 
 /// A signed-in session. No `Serialize` (it holds the JWT): a driver writes it out on purpose.

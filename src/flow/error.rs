@@ -23,11 +23,14 @@ use serde::Serialize;
 
 use crate::api::{Endpoint, ErrorCode};
 use crate::eip191::Address;
+use crate::json::{Map, ToJson, Value};
 
 use super::state::FlowState;
 
 /// What kind of failure ended the flow. Serialises as `{"kind": "rateLimited", "retryAt": …}`
 /// (the same name as the thrown `RatioAuthError`'s field).
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(
     tag = "kind",
@@ -94,6 +97,51 @@ impl ErrorKind {
     }
 }
 
+impl ErrorKind {
+    /// Adds `kind` and the variant's fields to `map` (how [`FlowError`] embeds them, flat).
+    fn insert_into(&self, map: &mut Map) {
+        map.insert("kind".to_owned(), Value::from(self.as_str()));
+        match self {
+            ErrorKind::RateLimited { retry_at_ms } => {
+                map.insert("retryAt".to_owned(), Value::from(*retry_at_ms));
+            }
+            ErrorKind::SignatureMismatch {
+                signed_by,
+                signed_hex_text,
+            } => {
+                map.insert(
+                    "signedBy".to_owned(),
+                    Value::from(signed_by.as_ref().map(Address::to_checksum)),
+                );
+                map.insert("signedHexText".to_owned(), Value::from(*signed_hex_text));
+            }
+            ErrorKind::Wallet { wallet_code } => {
+                map.insert("walletCode".to_owned(), Value::from(*wallet_code));
+            }
+            ErrorKind::UserRejected
+            | ErrorKind::Conflict
+            | ErrorKind::InvalidOtp
+            | ErrorKind::MfaRequired
+            | ErrorKind::ContractWalletRefused
+            | ErrorKind::Network
+            | ErrorKind::Timeout
+            | ErrorKind::Aborted
+            | ErrorKind::Server
+            | ErrorKind::BadResponse
+            | ErrorKind::Config => {}
+        }
+    }
+}
+
+impl ToJson for ErrorKind {
+    /// `{"kind": "rateLimited", "retryAt": …}`.
+    fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        self.insert_into(&mut map);
+        Value::Object(map)
+    }
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -101,6 +149,8 @@ impl fmt::Display for ErrorKind {
 }
 
 /// Why a flow failed. Serialises flat: `{"kind", …kind fields, "code", "status", "message", …}`.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowError {
@@ -156,6 +206,27 @@ impl FlowError {
     }
 }
 
+impl ToJson for FlowError {
+    /// Flat: `{"kind", …kind fields, "code", "status", "message", "endpoint", "state"}`; never
+    /// `server_message`.
+    fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        self.kind.insert_into(&mut map);
+        map.insert(
+            "code".to_owned(),
+            Value::from(self.code.as_ref().map(ErrorCode::as_str)),
+        );
+        map.insert("status".to_owned(), Value::from(self.status));
+        map.insert("message".to_owned(), Value::from(&self.message));
+        map.insert(
+            "endpoint".to_owned(),
+            Value::from(self.endpoint.map(Endpoint::as_str)),
+        );
+        map.insert("state".to_owned(), Value::from(self.state.as_str()));
+        Value::Object(map)
+    }
+}
+
 impl fmt::Display for FlowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind, self.message)?;
@@ -203,14 +274,15 @@ mod tests {
         .with_status(429)
         .with_endpoint(Endpoint::SmsSend)
         .with_server_message(Some("server text 123456".into()));
-        let json = serde_json::to_value(&error).ok();
-        assert_eq!(
-            json,
-            Some(serde_json::json!({
-                "kind": "rateLimited", "retryAt": 5, "code": "TOO_MANY_REQUESTS", "status": 429,
-                "message": "slow down", "endpoint": "smsSend", "state": "failed"
-            }))
-        );
+        let expected = serde_json::json!({
+            "kind": "rateLimited", "retryAt": 5, "code": "TOO_MANY_REQUESTS", "status": 429,
+            "message": "slow down", "endpoint": "smsSend", "state": "failed"
+        });
+        let ours = serde_json::from_str::<serde_json::Value>(&error.to_json().to_json_string());
+        assert_eq!(ours.ok(), Some(expected.clone()));
+        assert_eq!(serde_json::to_value(&error).ok(), Some(expected));
+        let text = error.to_json().to_json_string();
+        assert!(!text.contains("server text"), "{text}");
         assert_eq!(
             error.to_string(),
             "rateLimited: slow down (TOO_MANY_REQUESTS)"

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::api::{Endpoint, ErrorCode};
 use crate::eip191::Address;
+use crate::json::{ToJson, Value};
 use crate::jwt::FactorKind;
 
 use super::action::{ContractEvidence, InputProblem, PromptKind, WalletKind};
@@ -15,6 +16,8 @@ use super::ledger::{Purpose, RevokeReason, TokenRef};
 use super::state::{Channel, FlowPath, FlowState};
 
 /// Why the engine is waiting before trying a request again.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RetryReason {
@@ -26,7 +29,26 @@ pub enum RetryReason {
     Network,
 }
 
+impl RetryReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetryReason::RateLimited => "rateLimited",
+            RetryReason::ServerError => "serverError",
+            RetryReason::Timeout => "timeout",
+            RetryReason::Network => "network",
+        }
+    }
+}
+
+impl ToJson for RetryReason {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
 /// Which input the driver fed.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum InputKind {
@@ -37,7 +59,27 @@ pub enum InputKind {
     Code,
 }
 
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Http => "http",
+            InputKind::Signature => "signature",
+            InputKind::Answer => "answer",
+            InputKind::Timer => "timer",
+            InputKind::Code => "code",
+        }
+    }
+}
+
+impl ToJson for InputKind {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
 /// One observable change. Drain them with [`Flow::drain_events`](super::Flow::drain_events).
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(
     tag = "type",
@@ -178,4 +220,214 @@ pub enum FlowEvent {
     Failed {
         error: FlowError,
     },
+}
+
+impl FlowEvent {
+    /// The `type` tag: `"stateChanged"`, `"requestSent"`, ….
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            FlowEvent::StateChanged { .. } => "stateChanged",
+            FlowEvent::PathChosen { .. } => "pathChosen",
+            FlowEvent::RequestSent { .. } => "requestSent",
+            FlowEvent::ResponseReceived { .. } => "responseReceived",
+            FlowEvent::TransportFailed { .. } => "transportFailed",
+            FlowEvent::SignatureChecked { .. } => "signatureChecked",
+            FlowEvent::SignatureLeftToServer { .. } => "signatureLeftToServer",
+            FlowEvent::CodeCheckFailed { .. } => "codeCheckFailed",
+            FlowEvent::OtpSent { .. } => "otpSent",
+            FlowEvent::OtpRejected { .. } => "otpRejected",
+            FlowEvent::AnswerRejected { .. } => "answerRejected",
+            FlowEvent::BackingOff { .. } => "backingOff",
+            FlowEvent::ResendScheduled { .. } => "resendScheduled",
+            FlowEvent::TokenIssued { .. } => "tokenIssued",
+            FlowEvent::TokenRefreshed { .. } => "tokenRefreshed",
+            FlowEvent::RefreshIgnored { .. } => "refreshIgnored",
+            FlowEvent::TokenRevoked { .. } => "tokenRevoked",
+            FlowEvent::Resumed { .. } => "resumed",
+            FlowEvent::SigningAgain { .. } => "signingAgain",
+            FlowEvent::CodeResentAfterLostAnswer { .. } => "codeResentAfterLostAnswer",
+            FlowEvent::StepRestarted { .. } => "stepRestarted",
+            FlowEvent::WalletLinked { .. } => "walletLinked",
+            FlowEvent::InputIgnored { .. } => "inputIgnored",
+            FlowEvent::Finished { .. } => "finished",
+            FlowEvent::Failed { .. } => "failed",
+        }
+    }
+}
+
+fn name(text: &'static str) -> Value {
+    Value::from(text)
+}
+
+fn address(address: &Address) -> Value {
+    Value::from(address.to_checksum())
+}
+
+fn opt_token(token: &Option<TokenRef>) -> Value {
+    token.as_ref().map_or(Value::Null, ToJson::to_json)
+}
+
+fn factors(kinds: &[FactorKind]) -> Value {
+    Value::Array(kinds.iter().map(|kind| name(kind.as_str())).collect())
+}
+
+impl ToJson for FlowEvent {
+    /// `{"type": "stateChanged", "state": "smsSend", …}`: the JS `onEvent` form.
+    fn to_json(&self) -> Value {
+        let tag = ("type", name(self.type_name()));
+        match self {
+            FlowEvent::StateChanged { state, purpose } | FlowEvent::Resumed { state, purpose } => {
+                Value::object([
+                    tag,
+                    ("state", name(state.as_str())),
+                    ("purpose", name(purpose.as_str())),
+                ])
+            }
+            FlowEvent::PathChosen { path } => Value::object([tag, ("path", name(path.as_str()))]),
+            FlowEvent::RequestSent {
+                endpoint,
+                purpose,
+                attempt,
+                token,
+            } => Value::object([
+                tag,
+                ("endpoint", name(endpoint.as_str())),
+                ("purpose", name(purpose.as_str())),
+                ("attempt", Value::from(*attempt)),
+                ("token", opt_token(token)),
+            ]),
+            FlowEvent::ResponseReceived {
+                endpoint,
+                status,
+                code,
+            } => Value::object([
+                tag,
+                ("endpoint", name(endpoint.as_str())),
+                ("status", Value::from(*status)),
+                ("code", Value::from(code.as_ref().map(ErrorCode::as_str))),
+            ]),
+            FlowEvent::TransportFailed { endpoint, timeout } => Value::object([
+                tag,
+                ("endpoint", name(endpoint.as_str())),
+                ("timeout", Value::from(*timeout)),
+            ]),
+            FlowEvent::SignatureChecked { address: wallet } => {
+                Value::object([tag, ("address", address(wallet))])
+            }
+            FlowEvent::SignatureLeftToServer {
+                address: wallet,
+                wallet_kind,
+                evidence,
+            } => Value::object([
+                tag,
+                ("address", address(wallet)),
+                ("walletKind", name(wallet_kind.as_str())),
+                ("evidence", name(evidence.as_str())),
+            ]),
+            FlowEvent::CodeCheckFailed {
+                address: wallet,
+                timeout,
+                wallet_code,
+            } => Value::object([
+                tag,
+                ("address", address(wallet)),
+                ("timeout", Value::from(*timeout)),
+                ("walletCode", Value::from(*wallet_code)),
+            ]),
+            FlowEvent::OtpSent {
+                channel,
+                destination_mask,
+            } => Value::object([
+                tag,
+                ("channel", name(channel.as_str())),
+                ("destinationMask", Value::from(destination_mask)),
+            ]),
+            FlowEvent::OtpRejected {
+                channel,
+                attempt,
+                attempts_left,
+            } => Value::object([
+                tag,
+                ("channel", name(channel.as_str())),
+                ("attempt", Value::from(*attempt)),
+                ("attemptsLeft", Value::from(*attempts_left)),
+            ]),
+            FlowEvent::AnswerRejected { prompt, problem } => Value::object([
+                tag,
+                ("prompt", name(prompt.as_str())),
+                ("problem", name(problem.as_str())),
+            ]),
+            FlowEvent::BackingOff {
+                endpoint,
+                reason,
+                attempt,
+                until_ms,
+                retry_after_ms,
+            } => Value::object([
+                tag,
+                ("endpoint", name(endpoint.as_str())),
+                ("reason", name(reason.as_str())),
+                ("attempt", Value::from(*attempt)),
+                ("untilMs", Value::from(*until_ms)),
+                ("retryAfterMs", Value::from(*retry_after_ms)),
+            ]),
+            FlowEvent::ResendScheduled { channel, at_ms } => Value::object([
+                tag,
+                ("channel", name(channel.as_str())),
+                ("atMs", Value::from(*at_ms)),
+            ]),
+            FlowEvent::TokenIssued {
+                token,
+                factors: kinds,
+            } => Value::object([tag, ("token", token.to_json()), ("factors", factors(kinds))]),
+            FlowEvent::TokenRefreshed { old, new } => {
+                Value::object([tag, ("old", old.to_json()), ("new", new.to_json())])
+            }
+            FlowEvent::RefreshIgnored { endpoint } => {
+                Value::object([tag, ("endpoint", name(endpoint.as_str()))])
+            }
+            FlowEvent::TokenRevoked { token, reason } => Value::object([
+                tag,
+                ("token", token.to_json()),
+                ("reason", name(reason.as_str())),
+            ]),
+            FlowEvent::SigningAgain { purpose, reason } => Value::object([
+                tag,
+                ("purpose", name(purpose.as_str())),
+                ("reason", name(reason.as_str())),
+            ]),
+            FlowEvent::CodeResentAfterLostAnswer { channel } => {
+                Value::object([tag, ("channel", name(channel.as_str()))])
+            }
+            FlowEvent::StepRestarted { purpose, code } => Value::object([
+                tag,
+                ("purpose", name(purpose.as_str())),
+                ("code", Value::from(code.as_str())),
+            ]),
+            FlowEvent::WalletLinked {
+                address: wallet,
+                verified,
+            } => Value::object([
+                tag,
+                ("address", address(wallet)),
+                ("verified", Value::from(*verified)),
+            ]),
+            FlowEvent::InputIgnored { input, state } => Value::object([
+                tag,
+                ("input", name(input.as_str())),
+                ("state", name(state.as_str())),
+            ]),
+            FlowEvent::Finished {
+                path,
+                wallet_verified,
+                wallet_kind,
+            } => Value::object([
+                tag,
+                ("path", name(path.as_str())),
+                ("walletVerified", Value::from(*wallet_verified)),
+                ("walletKind", name(wallet_kind.as_str())),
+            ]),
+            FlowEvent::Failed { error } => Value::object([tag, ("error", error.to_json())]),
+        }
+    }
 }

@@ -30,11 +30,14 @@ use serde::Serialize;
 
 use crate::api::Endpoint;
 use crate::eip191::Address;
+use crate::json::{ToJson, Value};
 use crate::jwt::{self, FactorKind, JwtReadError, SessionClaims};
 use crate::secret::Secret;
 
 /// Why a factor step (and the requests in it) is made. Together with the factor kind, it keys
 /// the tokens in the ledger.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Purpose {
@@ -110,6 +113,12 @@ impl Purpose {
     }
 }
 
+impl ToJson for Purpose {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
 impl fmt::Display for Purpose {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -128,6 +137,8 @@ pub enum TokenRule {
 }
 
 /// A token as events and audits see it: no JWT, just which one.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRef {
@@ -140,6 +151,8 @@ pub struct TokenRef {
 }
 
 /// Why a token was revoked.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RevokeReason {
@@ -149,12 +162,34 @@ pub enum RevokeReason {
     RejectedByServer,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "status",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+impl ToJson for TokenRef {
+    /// `{"id": 1, "factor": "sms", "purpose": "secondFactor"}`.
+    fn to_json(&self) -> Value {
+        Value::object([
+            ("id", Value::from(self.id)),
+            ("factor", Value::from(self.factor.as_str())),
+            ("purpose", Value::from(self.purpose.as_str())),
+        ])
+    }
+}
+
+impl RevokeReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokeReason::PhoneBelongsToAnotherUser => "phoneBelongsToAnotherUser",
+            RevokeReason::RejectedByServer => "rejectedByServer",
+        }
+    }
+}
+
+impl ToJson for RevokeReason {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
+/// JSON ([`ToJson`]): tagged by `status`, `{"status": "superseded", "by": 3}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenStatus {
     /// May be sent (subject to the purpose rules).
     Current,
@@ -167,9 +202,25 @@ pub enum TokenStatus {
     },
 }
 
-/// A ledger entry without its JWT.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+impl ToJson for TokenStatus {
+    /// Tagged by `status`: `{"status": "superseded", "by": 3}`.
+    fn to_json(&self) -> Value {
+        match self {
+            TokenStatus::Current => Value::object([("status", Value::from("current"))]),
+            TokenStatus::Superseded { by } => Value::object([
+                ("status", Value::from("superseded")),
+                ("by", Value::from(*by)),
+            ]),
+            TokenStatus::Revoked { reason } => Value::object([
+                ("status", Value::from("revoked")),
+                ("reason", Value::from(reason.as_str())),
+            ]),
+        }
+    }
+}
+
+/// A ledger entry without its JWT. JSON ([`ToJson`]): camelCase fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenInfo {
     pub token: TokenRef,
     pub status: TokenStatus,
@@ -179,6 +230,27 @@ pub struct TokenInfo {
     pub expires_at: Option<i64>,
     /// The id of the token this one refreshed.
     pub refreshed_from: Option<u32>,
+}
+
+impl ToJson for TokenInfo {
+    fn to_json(&self) -> Value {
+        Value::object([
+            ("token", self.token.to_json()),
+            ("status", self.status.to_json()),
+            (
+                "factors",
+                Value::Array(
+                    self.factors
+                        .iter()
+                        .map(|kind| Value::from(kind.as_str()))
+                        .collect(),
+                ),
+            ),
+            ("subject", Value::from(self.subject.as_deref())),
+            ("expiresAt", Value::from(self.expires_at)),
+            ("refreshedFrom", Value::from(self.refreshed_from)),
+        ])
+    }
 }
 
 /// Why the ledger refused.

@@ -58,6 +58,8 @@ mod snapshot;
 mod state;
 
 #[cfg(test)]
+mod golden;
+#[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;

@@ -19,9 +19,6 @@
 
 use std::fmt;
 
-use serde::Serialize;
-use serde_json::Value;
-
 use crate::api::UserMask;
 use crate::backoff::Backoff;
 use crate::eip191::Address;
@@ -81,8 +78,7 @@ impl fmt::Display for SnapshotError {
 impl std::error::Error for SnapshotError {}
 
 /// What a saved flow waits for, as a UI names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PendingStep {
     PhoneNumber,
     Email,
@@ -103,6 +99,12 @@ impl PendingStep {
     }
 }
 
+impl crate::json::ToJson for PendingStep {
+    fn to_json(&self) -> crate::json::Value {
+        crate::json::Value::from(self.as_str())
+    }
+}
+
 /// What a UI may show about a saved flow before resuming it: no JWT, destinations masked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingSummary {
@@ -119,10 +121,10 @@ pub struct PendingSummary {
 /// A saved flow. [`to_json`](Self::to_json) / [`from_json`](Self::from_json) are its only
 /// forms; `Debug` shows its shape, never its tokens or contact details.
 ///
-/// The JSON is written and read by hand through `serde_json::Value` (a flat object of plain
+/// The JSON is written and read by hand through [`crate::json::Value`] (a flat object of plain
 /// fields, enums as their camelCase names) rather than with serde derives: the derived
-/// deserializers of these tagged enums cost the wasm bundle ~40 KB gzip, reading a `Value`
-/// (already in the bundle for error bodies) a few.
+/// deserializers of these tagged enums cost the wasm bundle ~40 KB gzip, reading a `Value` a
+/// few.
 #[derive(Clone)]
 pub struct FlowSnapshot {
     version: u32,
@@ -213,7 +215,7 @@ impl fmt::Debug for FlowSnapshot {
 impl FlowSnapshot {
     /// The snapshot as JSON text, for storage.
     pub fn to_json(&self) -> String {
-        wire::encode(self).to_string()
+        wire::encode(self).to_json_string()
     }
 
     /// Reads a snapshot written by [`to_json`](Self::to_json). The version is checked first,
@@ -222,7 +224,7 @@ impl FlowSnapshot {
         if text.len() > MAX_SNAPSHOT_BYTES {
             return Err(SnapshotError::Unreadable("too long"));
         }
-        let value: Value = serde_json::from_str(text)
+        let value = crate::json::parse(text)
             .map_err(|_| SnapshotError::Unreadable("not a saved sign-in"))?;
         wire::decode(&value)
     }

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::api::{Endpoint, HttpRequest};
+use crate::json::{ToJson, Value};
 use crate::jwt::FactorKind;
 use crate::secret::Secret;
 
@@ -13,6 +14,8 @@ use super::error::FlowError;
 use super::ledger::{Purpose, TokenRef};
 
 /// The observable state of a flow: what it is doing or waiting for right now.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FlowState {
@@ -77,6 +80,12 @@ impl FlowState {
     }
 }
 
+impl ToJson for FlowState {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
 impl fmt::Display for FlowState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -84,6 +93,8 @@ impl fmt::Display for FlowState {
 }
 
 /// Which of the four flows of `ratio-api.md` the sign-in took.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FlowPath {
@@ -109,6 +120,12 @@ impl FlowPath {
     }
 }
 
+impl ToJson for FlowPath {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
 impl fmt::Display for FlowPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -116,6 +133,8 @@ impl fmt::Display for FlowPath {
 }
 
 /// An OTP delivery channel.
+// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
+// drop the derive once src/web calls `ToJson::to_json` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Channel {
@@ -150,6 +169,12 @@ impl Channel {
             Channel::Sms => Endpoint::SmsAuthenticate,
             Channel::Email => Endpoint::EmailAuthenticate,
         }
+    }
+}
+
+impl ToJson for Channel {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
     }
 }
 

@@ -2745,10 +2745,42 @@ fn with_no_resend_left_a_used_code_after_a_lost_answer_is_asked_again() {
 fn reload(h: &mut Harness) -> FlowSnapshot {
     let snapshot = ok(h.flow.snapshot(h.now));
     let json = snapshot.to_json();
+    // The text is the one the serde_json writer wrote (compact, keys sorted).
+    let theirs: Value = ok(serde_json::from_str(&json));
+    assert_eq!(json, theirs.to_string());
     let read = ok(FlowSnapshot::from_json(&json));
     h.flow = ok(Flow::restore(config(), &read, h.now));
     h.collect();
     snapshot
+}
+
+/// A link-path snapshot at the email code prompt (a revoked wallet token, a current SMS
+/// token, a sent code), as the serde_json-based writer wrote it.
+const LINK_SNAPSHOT: &str = r#"{"backoff":{"attempts":0,"exhausted":false,"firstFailureAt":null,"retryAt":null},"email":"ratio@example.com","expiresAtMs":1700000601100,"invalidAnswers":0,"ledger":{"entries":[{"factor":"wallet","factors":["wallet"],"id":1,"jwt":"eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3MDAwMDAzMDAsImh0dHBzOi8vc3R5dGNoLmNvbS9zZXNzaW9uIjp7ImF1dGhlbnRpY2F0aW9uX2ZhY3RvcnMiOlt7ImNyeXB0b193YWxsZXRfZmFjdG9yIjp7ImNyeXB0b193YWxsZXRfYWRkcmVzcyI6IjB4MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMSIsImNyeXB0b193YWxsZXRfdHlwZSI6ImV0aGVyZXVtIn0sImRlbGl2ZXJ5X21ldGhvZCI6ImNyeXB0b193YWxsZXQiLCJ0eXBlIjoiY3J5cHRvIn1dLCJpZCI6InNlc3Npb24tdy1uZXcifSwiaWF0IjoxNzAwMDAwMDAwLCJpc3MiOiJzdHl0Y2guY29tL3Rlc3QiLCJzdWIiOiJ1c2VyLW5ldyJ9.c2ln","purpose":"walletSignIn","refreshedFrom":null,"status":{"reason":"phoneBelongsToAnotherUser","status":"revoked"}},{"factor":"sms","factors":["sms"],"id":2,"jwt":"eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3MDAwMDAzMDAsImh0dHBzOi8vc3R5dGNoLmNvbS9zZXNzaW9uIjp7ImF1dGhlbnRpY2F0aW9uX2ZhY3RvcnMiOlt7ImRlbGl2ZXJ5X21ldGhvZCI6InNtcyIsInBob25lX251bWJlcl9mYWN0b3IiOnsicGhvbmVfaWQiOiJwaG9uZS0xIiwicGhvbmVfbnVtYmVyIjoiKzE1NTU1NTUwMTAwIn0sInR5cGUiOiJvdHAifV0sImlkIjoic2Vzc2lvbi1hIn0sImlhdCI6MTcwMDAwMDAwMCwiaXNzIjoic3R5dGNoLmNvbS90ZXN0Iiwic3ViIjoidXNlci1vbGQifQ.c2ln","purpose":"linkFirstFactor","refreshedFrom":null,"status":{"status":"current"}}],"nextId":3,"phoneConflict":true,"signedWallet":"0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A"},"nowMs":1700000001100,"path":"linked","phase":{"attempt":1,"channel":"email","kind":"otp","purpose":"linkSecondFactor","resendAvailableAt":1700000031100,"sends":1,"sent":{"id":"email-1","mask":"rat…@example.com"}},"phone":"+15555550100","restarted":[],"retryAfterLoss":false,"rng":"7","savedAtMs":1700000001100,"step":{"kind":"ask","problem":null,"prompt":"otp"},"userMask":null,"version":1,"wallet":"0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A","walletKind":"eoa","walletRestarts":0,"walletVerified":true}"#;
+
+#[test]
+fn snapshot_text_written_before_reads_and_writes_back_the_same() {
+    let t = tokens();
+    let mut h = new_user_at_sms_send(&t);
+    h.error(409, "ALREADY_EXISTS_PHONE");
+    expect_link_path(&mut h, &t);
+    h.sms_sent();
+    h.give_code(Channel::Sms, "123456", None);
+    h.respond(200, json!({"sessionJwt": t.sms_only}));
+    h.give_email(Some(&t.sms_only));
+    h.email_sent();
+    let json = ok(h.flow.snapshot(h.now)).to_json();
+    assert_eq!(json, LINK_SNAPSHOT);
+    let read = ok(FlowSnapshot::from_json(LINK_SNAPSHOT));
+    assert_eq!(read.to_json(), LINK_SNAPSHOT);
+    let restored = ok(Flow::restore(config(), &read, h.now));
+    assert!(matches!(
+        restored.next_action(),
+        Action::Ask(Prompt::Otp {
+            channel: Channel::Email,
+            ..
+        })
+    ));
 }
 
 #[test]

@@ -1,8 +1,8 @@
-//! The snapshot's JSON, written and read by hand through `serde_json::Value` (see
+//! The snapshot's JSON, written and read by hand through [`crate::json::Value`] (see
 //! [`super::FlowSnapshot`] for why not derives). Reading is strict: every field must be there
 //! with its type, enums must be known names, and no unknown field is accepted.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value, u64_text};
 
 use crate::api::{MfaMethod, UserMask};
 use crate::jwt::FactorKind;
@@ -55,28 +55,12 @@ const FACTORS: [FactorKind; 4] = [
     FactorKind::Other,
 ];
 
-fn prompt_name(kind: PromptKind) -> &'static str {
-    match kind {
-        PromptKind::PhoneNumber => "phoneNumber",
-        PromptKind::Email => "email",
-        PromptKind::Otp => "otp",
-        PromptKind::ConfirmLink => "confirmLink",
-    }
-}
-
-fn revoke_name(reason: RevokeReason) -> &'static str {
-    match reason {
-        RevokeReason::PhoneBelongsToAnotherUser => "phoneBelongsToAnotherUser",
-        RevokeReason::RejectedByServer => "rejectedByServer",
-    }
-}
-
 fn opt<T>(value: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
     value.map_or(Value::Null, f)
 }
 
-/// An object from its fields. Built by hand rather than with `json!`, whose `to_value` calls
-/// pull serde_json's whole `Value` serializer into the bundle.
+/// An object from its fields, inserted one by one (collecting into the `BTreeMap` would
+/// instantiate a sort for the bundle).
 fn obj<const N: usize>(fields: [(&str, Value); N]) -> Value {
     let mut map = Map::new();
     for (key, value) in fields {
@@ -134,7 +118,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
     let step = match &s.step {
         SavedStep::Ask { prompt, problem } => obj([
             ("kind", text("ask")),
-            ("prompt", text(prompt_name(*prompt))),
+            ("prompt", text(prompt.as_str())),
             ("problem", opt(*problem, |p| text(p.as_str()))),
         ]),
         SavedStep::Wait { until_ms, call } => {
@@ -178,7 +162,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
                 }
                 TokenStatus::Revoked { reason } => obj([
                     ("status", text("revoked")),
-                    ("reason", text(revoke_name(reason))),
+                    ("reason", text(reason.as_str())),
                 ]),
             };
             obj([
@@ -198,7 +182,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
         ("expiresAtMs", Value::from(s.expires_at_ms)),
         ("wallet", text(&s.wallet)),
         // As text: a u64 beyond 2^53 would not survive a JS round trip as a number.
-        ("rng", Value::String(s.rng.to_string())),
+        ("rng", Value::String(u64_text(s.rng))),
         ("nowMs", Value::from(s.now_ms)),
         ("path", opt(s.path, |p| text(p.as_str()))),
         ("phase", phase),
@@ -236,7 +220,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
 const UNREADABLE: SnapshotError = SnapshotError::Unreadable("not a saved sign-in");
 
 /// A JSON object whose keys are exactly `keys` (each present, possibly `null`).
-struct Obj<'a>(&'a Map<String, Value>);
+struct Obj<'a>(&'a Map);
 
 impl<'a> Obj<'a> {
     fn new(value: &'a Value, keys: &[&str]) -> Result<Obj<'a>, SnapshotError> {
@@ -453,7 +437,7 @@ fn decode_step(value: &Value) -> Result<SavedStep, SnapshotError> {
         "ask" => {
             let o = Obj::new(value, &["kind", "prompt", "problem"])?;
             SavedStep::Ask {
-                prompt: o.named("prompt", &PROMPTS, prompt_name)?,
+                prompt: o.named("prompt", &PROMPTS, PromptKind::as_str)?,
                 problem: o.opt_named("problem", &PROBLEMS, InputProblem::as_str)?,
             }
         }
