@@ -1,7 +1,6 @@
 //! What the engine asks its driver to do ([`Action`]), the prompts it shows ([`Prompt`]) and
 //! what a successful flow yields ([`Outcome`]).
 
-use serde::Serialize;
 
 use crate::api::{HttpRequest, UserMask};
 use crate::eip191::Address;
@@ -37,10 +36,8 @@ pub enum Action {
 }
 
 /// Why an answer was not accepted; set on the prompt that asks again.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InputProblem {
     /// The phone number is not `+` followed by 7 to 15 digits (E.164) once spaces, dashes, dots
     /// and parentheses are removed.
@@ -77,10 +74,8 @@ impl ToJson for InputProblem {
 }
 
 /// Kinds of prompt, for events and for matching answers.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PromptKind {
     PhoneNumber,
     Email,
@@ -107,14 +102,8 @@ impl ToJson for PromptKind {
 }
 
 /// A question for the user. Serialises as `{"kind": "otp", "channel": "sms", …}` (camelCase).
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Prompt {
     /// Answer with [`Answer::Text`](super::Answer::Text): an E.164 phone number.
     PhoneNumber {
@@ -236,10 +225,8 @@ impl ToJson for Prompt {
 
 /// What kind of account signed: a key (EOA, checked locally) or a smart-contract wallet
 /// (EIP-1271 / ERC-6492: only the server can check its signature).
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum WalletKind {
     #[default]
     Eoa,
@@ -262,10 +249,8 @@ impl ToJson for WalletKind {
 }
 
 /// Why a signature was left to the server to check.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ContractEvidence {
     /// The account has contract code (`eth_getCode`).
     Code,

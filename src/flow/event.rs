@@ -3,7 +3,6 @@
 //!
 //! Serialised (for JS) as `{"type": "stateChanged", "state": "smsSend", …}`, camelCase.
 
-use serde::Serialize;
 
 use crate::api::{Endpoint, ErrorCode};
 use crate::eip191::Address;
@@ -16,10 +15,8 @@ use super::ledger::{Purpose, RevokeReason, TokenRef};
 use super::state::{Channel, FlowPath, FlowState};
 
 /// Why the engine is waiting before trying a request again.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RetryReason {
     /// 429.
     RateLimited,
@@ -47,10 +44,8 @@ impl ToJson for RetryReason {
 }
 
 /// Which input the driver fed.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InputKind {
     Http,
     Signature,
@@ -78,14 +73,8 @@ impl ToJson for InputKind {
 }
 
 /// One observable change. Drain them with [`Flow::drain_events`](super::Flow::drain_events).
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum FlowEvent {
     /// The flow moved to `state`, working on `purpose`.
     StateChanged {

@@ -26,7 +26,6 @@
 
 use std::fmt;
 
-use serde::Serialize;
 
 use crate::api::Endpoint;
 use crate::eip191::Address;
@@ -36,10 +35,8 @@ use crate::secret::Secret;
 
 /// Why a factor step (and the requests in it) is made. Together with the factor kind, it keys
 /// the tokens in the ledger.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Purpose {
     /// Wallet as first factor (flows 1–3, step 1).
     WalletSignIn,
@@ -137,10 +134,8 @@ pub enum TokenRule {
 }
 
 /// A token as events and audits see it: no JWT, just which one.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TokenRef {
     /// Unique in the flow, increasing in issue order (a refresh gets a new id).
     pub id: u32,
@@ -151,10 +146,8 @@ pub struct TokenRef {
 }
 
 /// Why a token was revoked.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RevokeReason {
     /// The new-user wallet JWT after 409 `ALREADY_EXISTS_PHONE`.
     PhoneBelongsToAnotherUser,

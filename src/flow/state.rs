@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use serde::Serialize;
 
 use crate::api::{Endpoint, HttpRequest};
 use crate::json::{ToJson, Value};
@@ -14,10 +13,8 @@ use super::error::FlowError;
 use super::ledger::{Purpose, TokenRef};
 
 /// The observable state of a flow: what it is doing or waiting for right now.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FlowState {
     /// `cryptoWallet:start` in flight.
     WalletStart,
@@ -93,10 +90,8 @@ impl fmt::Display for FlowState {
 }
 
 /// Which of the four flows of `ratio-api.md` the sign-in took.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FlowPath {
     /// 1. The wallet's user is known (`userMask`): wallet, then SMS (or email) with its JWT.
     Returning,
@@ -133,10 +128,8 @@ impl fmt::Display for FlowPath {
 }
 
 /// An OTP delivery channel.
-// TODO(lead): web — serde-wasm-bindgen still serialises this (inside FlowEvent/Prompt);
 // drop the derive once src/web calls `ToJson::to_json` instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Channel {
     Sms,
     Email,

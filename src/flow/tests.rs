@@ -105,7 +105,7 @@ impl Harness {
         for event in &events {
             self.debug.push_str(&format!("{event:?}\n"));
             // Every event must serialise for JS.
-            self.debug.push_str(&ok(serde_json::to_string(event)));
+            self.debug.push_str(&crate::json::ToJson::to_json(event).to_json_string());
             self.debug.push('\n');
         }
         self.events.extend(events);
@@ -1298,7 +1298,7 @@ fn a_signature_from_another_account_is_caught_before_sending() {
     );
     assert_eq!(error.state, FlowState::WalletSign);
     assert_eq!(h.requests.len(), 1);
-    let json = ok(serde_json::to_value(&error));
+    let json = as_json(&error);
     assert_eq!(json["kind"], json!("signatureMismatch"));
     assert_eq!(json["signedBy"], json!(wallet_b().to_checksum()));
 }
@@ -1448,7 +1448,7 @@ fn a_contract_wallet_with_code_is_left_to_the_server() {
     let outcome = h.expect_done();
     assert_eq!(outcome.wallet_kind, WalletKind::Contract);
     assert_eq!(outcome.wallet_address, wallet_a());
-    let finished = h.events.last().map(|e| ok(serde_json::to_value(e)));
+    let finished = h.events.last().map(|e| as_json(e));
     assert_eq!(
         finished.as_ref().map(|f| &f["walletKind"]),
         Some(&json!("contract"))
@@ -1457,7 +1457,7 @@ fn a_contract_wallet_with_code_is_left_to_the_server() {
         .events
         .iter()
         .find(|e| matches!(e, FlowEvent::SignatureLeftToServer { .. }))
-        .map(|e| ok(serde_json::to_value(e)));
+        .map(|e| as_json(e));
     assert_eq!(
         left,
         Some(
@@ -1480,7 +1480,7 @@ fn an_eoa_outcome_says_eoa() {
     h.give_code(Channel::Sms, "123456", Some(&t.wallet_returning));
     h.respond(200, json!({"sessionJwt": t.wallet_sms}));
     assert_eq!(h.expect_done().wallet_kind, WalletKind::Eoa);
-    let finished = h.events.last().map(|e| ok(serde_json::to_value(e)));
+    let finished = h.events.last().map(|e| as_json(e));
     assert_eq!(
         finished.as_ref().map(|f| &f["walletKind"]),
         Some(&json!("eoa"))
@@ -1611,7 +1611,7 @@ fn a_server_refusal_of_a_contract_signature_says_contract_wallets_are_not_accept
             error.message
         );
         assert!(!error.message.contains("made by"), "{}", error.message);
-        let json = ok(serde_json::to_value(&error));
+        let json = as_json(&error);
         assert_eq!(json["kind"], json!("contractWalletRefused"));
     }
 }
@@ -1769,7 +1769,7 @@ fn rate_limits_give_up_with_the_retry_time() {
         .events
         .iter()
         .find(|e| matches!(e, FlowEvent::Failed { .. }))
-        .map(|e| ok(serde_json::to_value(e)));
+        .map(|e| as_json(e));
     let failed_error = failed.as_ref().map(|f| &f["error"]);
     assert_eq!(
         failed_error.map(|e| &e["retryAt"]),
@@ -1971,7 +1971,7 @@ fn events_serialise_as_camel_case_objects() {
         retry_after_ms: Some(4),
     };
     assert_eq!(
-        ok(serde_json::to_value(&event)),
+        as_json(&event),
         json!({"type": "backingOff", "endpoint": "smsSend", "reason": "rateLimited", "attempt": 2, "untilMs": 5, "retryAfterMs": 4})
     );
     let prompt = Prompt::Otp {
@@ -1983,7 +1983,7 @@ fn events_serialise_as_camel_case_objects() {
         problem: None,
     };
     assert_eq!(
-        ok(serde_json::to_value(&prompt)),
+        as_json(&prompt),
         json!({"kind": "otp", "channel": "email", "destinationMask": "rat…@example.com", "attempt": 1, "maxAttempts": 3, "resendAvailableAt": null, "problem": null})
     );
     let issued = FlowEvent::TokenIssued {
@@ -1995,16 +1995,16 @@ fn events_serialise_as_camel_case_objects() {
         factors: vec![FactorKind::Wallet],
     };
     assert_eq!(
-        ok(serde_json::to_value(&issued)),
+        as_json(&issued),
         json!({"type": "tokenIssued", "token": {"id": 1, "factor": "wallet", "purpose": "walletSignIn"}, "factors": ["wallet"]})
     );
     assert_eq!(FlowState::SmsOtpPrompt.as_str(), "smsOtpPrompt");
     assert_eq!(
-        ok(serde_json::to_value(FlowState::SmsOtpPrompt)),
+        as_json(&FlowState::SmsOtpPrompt),
         json!("smsOtpPrompt")
     );
     assert_eq!(
-        ok(serde_json::to_value(FlowPath::FactorFirst)),
+        as_json(&FlowPath::FactorFirst),
         json!(FlowPath::FactorFirst.as_str())
     );
 }
@@ -2106,7 +2106,7 @@ fn random_drivers_always_end_and_keep_the_ledger_rules() {
             steps += 1;
             assert!(steps < 2_000, "seed {seed}: the flow did not end");
             for event in flow.drain_events() {
-                let text = format!("{event:?}{}", ok(serde_json::to_string(&event)));
+                let text = format!("{event:?}{}", crate::json::ToJson::to_json(&event).to_json_string());
                 for secret in &secrets {
                     assert!(
                         !text.contains(secret.as_str()),
@@ -2430,7 +2430,7 @@ fn codes_that_are_not_codes_read_as_unknown_and_server_text_stays_out_of_events(
     h.respond(403, json!({"code": hostile, "message": hostile}));
     let error = h.expect_fail();
     assert_eq!(error.code, Some(ErrorCode::Unknown));
-    let events = ok(serde_json::to_string(&h.events));
+    let events: String = h.events.iter().map(|e| crate::json::ToJson::to_json(e).to_json_string()).collect();
     assert!(!events.contains("eyJhbGciOiJIUzI1NiJ9"), "{events}");
     assert!(!events.contains("123456"), "{events}");
     assert!(events.contains(r#""code":"UNKNOWN""#), "{events}");
@@ -2542,7 +2542,7 @@ fn an_absurd_retry_after_ends_the_flow_at_once_with_a_js_safe_time() {
     assert_eq!(h.requests.len(), 1);
     // Every number in every event fits a JS number exactly.
     for event in &h.events {
-        let value = ok(serde_json::to_value(event));
+        let value = as_json(event);
         assert_js_safe(&value);
     }
 }
@@ -2735,6 +2735,11 @@ fn with_no_resend_left_a_used_code_after_a_lost_answer_is_asked_again() {
             ..
         }
     ));
+}
+
+/// A value's `ToJson` form as a serde_json value (tests compare with `json!`).
+fn as_json<T: crate::json::ToJson + ?Sized>(value: &T) -> Value {
+    ok(serde_json::from_str(&value.to_json().to_json_string()))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ pub fn assert_no_secrets(run: &Run) {
         .map(|event| {
             format!(
                 "{event:?} {}",
-                serde_json::to_string(event).unwrap_or_default()
+                ratio_auth::json::ToJson::to_json(event).to_json_string()
             )
         })
         .collect();
@@ -119,7 +119,7 @@ pub fn assert_no_secrets(run: &Run) {
         Ok(outcome) => texts.push(format!("{outcome:?}")),
         Err(error) => texts.push(format!(
             "{error} {error:?} {}",
-            serde_json::to_string(error).unwrap_or_default()
+            ratio_auth::json::ToJson::to_json(error).to_json_string()
         )),
     }
     for text in &texts {
