@@ -1784,3 +1784,409 @@ mod tests {
         assert_eq!(session, "/v1/client/sessions/abc");
     }
 }
+
+/// Golden tests: the exact JSON every writer produces and what every reader accepts or refuses.
+/// Written against the serde derives (their output is the reference), kept after the switch to
+/// `crate::json` so that a test proves "same JSON".
+#[cfg(test)]
+mod golden {
+    use super::*;
+    use serde_json::json;
+
+    fn ok<T, E: fmt::Debug>(r: Result<T, E>) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    fn addr() -> Address {
+        ok(Address::parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"))
+    }
+    const ADDR: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+    const ADDR_LOWER: &str = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed";
+
+    /// What a value writes, read back as a serde_json tree.
+    pub(super) fn written<T: serde::Serialize>(value: &T) -> serde_json::Value {
+        ok(serde_json::to_value(value))
+    }
+
+    /// What a reader makes of `value`; `None` when it refuses.
+    pub(super) fn read<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Option<T> {
+        serde_json::from_value(value).ok()
+    }
+
+    #[test]
+    fn enums_write_their_wire_names() {
+        assert_eq!(written(&Method::Get), json!("GET"));
+        assert_eq!(written(&Method::Post), json!("POST"));
+        for e in Endpoint::ALL {
+            assert_eq!(written(&e), json!(e.as_str()));
+            assert_eq!(read::<Endpoint>(json!(e.as_str())), Some(e));
+        }
+        assert_eq!(read::<Method>(json!("GET")), Some(Method::Get));
+        assert_eq!(read::<Method>(json!("get")), None);
+        assert_eq!(read::<Endpoint>(json!("WalletStart")), None);
+        assert_eq!(written(&ErrorCode::InvalidOtp), json!("INVALID_OTP"));
+        assert_eq!(written(&ErrorCode::Unknown), json!("UNKNOWN"));
+        assert_eq!(
+            written(&ErrorCode::Other("NEW_ONE".into())),
+            json!("NEW_ONE")
+        );
+        assert_eq!(
+            read::<ErrorCode>(json!("MISSING_OTP")),
+            Some(ErrorCode::Missing("MISSING_OTP".into()))
+        );
+        assert_eq!(read::<ErrorCode>(json!("no")), Some(ErrorCode::Unknown));
+        assert_eq!(read::<ErrorCode>(json!(5)), None);
+        assert_eq!(written(&WalletType::Evm), json!("EVM"));
+        assert_eq!(read::<WalletType>(json!("polygon")), Some(WalletType::Evm));
+        assert_eq!(read::<WalletType>(json!("SOLANA")), None);
+        assert_eq!(written(&MfaMethod::OtpSms), json!("OTP_SMS"));
+        assert_eq!(written(&MfaMethod::Totp), json!("TOTP"));
+        assert_eq!(written(&MfaMethod::Other("X".into())), json!("X"));
+        assert_eq!(read::<MfaMethod>(json!("TOTP")), Some(MfaMethod::Totp));
+        assert_eq!(
+            read::<MfaMethod>(json!("WEBAUTHN")),
+            Some(MfaMethod::Other("WEBAUTHN".into()))
+        );
+        assert_eq!(read::<MfaMethod>(json!(null)), None);
+        assert_eq!(written(&addr()), json!(ADDR));
+        assert_eq!(read::<Address>(json!(ADDR_LOWER)), Some(addr()));
+        assert_eq!(
+            read::<Address>(json!("0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")),
+            None
+        );
+        assert_eq!(read::<Address>(json!(1)), None);
+        assert_eq!(
+            read::<Secret>(json!("tok")).map(|s| s.expose().to_owned()),
+            Some("tok".to_owned())
+        );
+        assert_eq!(read::<Secret>(json!(1)), None);
+    }
+
+    fn full_mask() -> UserMask {
+        UserMask {
+            id: Some("u1".into()),
+            create_time: Some("c".into()),
+            update_time: Some("u".into()),
+            phone_mask: Some("0100".into()),
+            email_mask: Some("r…@e.com".into()),
+            preferred_mfa_method: Some(MfaMethod::OtpSms),
+        }
+    }
+
+    fn full_mask_json() -> serde_json::Value {
+        json!({"id": "u1", "createTime": "c", "updateTime": "u", "phoneMask": "0100",
+               "emailMask": "r…@e.com", "preferredMfaMethod": "OTP_SMS"})
+    }
+
+    fn full_user_json() -> serde_json::Value {
+        json!({"id": "u1", "createTime": "c", "updateTime": "u", "firstName": "Ada",
+               "middleName": "B", "lastName": "L", "email": "a@b.co", "country": "US",
+               "phone": "+15555550100", "nationality": "GB", "occupation": "dev",
+               "kyc": {"status": "APPROVED", "level": 2, "ratio": 0.5, "tags": [true, null]},
+               "connectedBankAccounts": [{"id": "b1"}, "odd", 7],
+               "flags": ["a", "b"]})
+    }
+
+    #[test]
+    fn masks_and_users() {
+        assert_eq!(written(&full_mask()), full_mask_json());
+        assert_eq!(written(&UserMask::default()), json!({}));
+        assert_eq!(read::<UserMask>(full_mask_json()), Some(full_mask()));
+        assert_eq!(
+            read::<UserMask>(json!({"id": null, "phoneMask": null, "extra": [1]})),
+            Some(UserMask::default())
+        );
+        assert_eq!(read::<UserMask>(json!({"phoneMask": 100})), None);
+        assert_eq!(read::<UserMask>(json!("x")), None);
+
+        let user = read::<User>(full_user_json());
+        let user = match user {
+            Some(u) => u,
+            None => panic!("user not read"),
+        };
+        assert_eq!(user.first_name.as_deref(), Some("Ada"));
+        assert_eq!(user.flags, Some(vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(user.connected_bank_accounts.as_ref().map(Vec::len), Some(3));
+        // Written back, it is the same JSON (nested values untouched).
+        assert_eq!(written(&user), full_user_json());
+        assert_eq!(written(&User::default()), json!({}));
+        assert_eq!(read::<User>(json!({})), Some(User::default()));
+        assert_eq!(
+            read::<User>(json!({"kyc": null, "flags": null, "connectedBankAccounts": null})),
+            Some(User::default())
+        );
+        assert_eq!(read::<User>(json!({"flags": "a"})), None);
+        assert_eq!(read::<User>(json!({"flags": [1]})), None);
+        assert_eq!(read::<User>(json!({"connectedBankAccounts": {}})), None);
+        assert_eq!(read::<User>(json!({"firstName": false})), None);
+    }
+
+    #[test]
+    fn error_bodies() {
+        let body = ErrorBody {
+            create_time: Some("t".into()),
+            message: "m".into(),
+            code: Some(ErrorCode::InvalidOtp),
+            data: ErrorBody::read(r#"{"data":{"x":[1,"a",null]}}"#).and_then(|b| b.data),
+        };
+        assert_eq!(
+            written(&body),
+            json!({"createTime": "t", "message": "m", "code": "INVALID_OTP", "data": {"x": [1, "a", null]}})
+        );
+        assert_eq!(written(&ErrorBody::default()), json!({"message": ""}));
+        assert_eq!(read::<ErrorBody>(written(&body)), Some(body));
+        assert_eq!(read::<ErrorBody>(json!({})), Some(ErrorBody::default()));
+    }
+
+    #[test]
+    fn requests_write_and_read() {
+        let start = WalletStartRequest::new(addr());
+        assert_eq!(
+            written(&start),
+            json!({"walletAddress": ADDR, "walletType": "EVM"})
+        );
+        assert_eq!(
+            read::<WalletStartRequest>(json!({"walletAddress": ADDR_LOWER, "walletType": "EVM"})),
+            Some(start.clone())
+        );
+        assert_eq!(
+            read::<WalletStartRequest>(json!({"walletAddress": ADDR, "walletNetwork": "ETHEREUM"})),
+            Some(start)
+        );
+        assert_eq!(
+            read::<WalletStartRequest>(json!({"walletAddress": ADDR})),
+            None
+        );
+        assert_eq!(
+            read::<WalletStartRequest>(json!({"walletAddress": "0x12", "walletType": "EVM"})),
+            None
+        );
+
+        let auth = WalletAuthenticateRequest::new(addr(), "0xsig");
+        assert_eq!(
+            written(&auth),
+            json!({"walletAddress": ADDR, "walletType": "EVM", "signature": "0xsig"})
+        );
+        assert_eq!(
+            read::<WalletAuthenticateRequest>(written(&auth)),
+            Some(auth)
+        );
+        assert_eq!(
+            read::<WalletAuthenticateRequest>(json!({"walletAddress": ADDR, "walletType": "EVM"})),
+            None
+        );
+
+        let add = AddToUserRequest::new(addr());
+        assert_eq!(
+            written(&add),
+            json!({"walletAddress": ADDR, "walletType": "EVM"})
+        );
+        assert_eq!(
+            read::<AddToUserRequest>(
+                json!({"walletAddress": ADDR, "walletNetwork": "POLYGON", "x": 1})
+            ),
+            Some(add)
+        );
+
+        let send = SmsSendRequest {
+            phone_number: "+15555550100".into(),
+        };
+        assert_eq!(written(&send), json!({"phoneNumber": "+15555550100"}));
+        assert_eq!(read::<SmsSendRequest>(written(&send)), Some(send));
+        assert_eq!(read::<SmsSendRequest>(json!({})), None);
+        assert_eq!(read::<SmsSendRequest>(json!({"phoneNumber": 1})), None);
+
+        let send = EmailSendRequest {
+            email_address: "a@b.co".into(),
+        };
+        assert_eq!(written(&send), json!({"emailAddress": "a@b.co"}));
+        assert_eq!(read::<EmailSendRequest>(written(&send)), Some(send));
+        assert_eq!(
+            read::<EmailSendRequest>(json!({"emailAddress": null})),
+            None
+        );
+
+        let sms = read::<SmsAuthenticateRequest>(json!({"phoneId": "p1", "otp": "123456"}));
+        assert_eq!(
+            sms.as_ref().map(|r| (r.phone_id.as_str(), r.otp.expose())),
+            Some(("p1", "123456"))
+        );
+        assert!(read::<SmsAuthenticateRequest>(json!({"phoneId": "p1"})).is_none());
+        assert!(read::<SmsAuthenticateRequest>(json!({"phoneId": "p1", "otp": 123456})).is_none());
+        let email = read::<EmailAuthenticateRequest>(json!({"emailId": "e1", "otp": "654321"}));
+        assert_eq!(
+            email
+                .as_ref()
+                .map(|r| (r.email_id.as_str(), r.otp.expose())),
+            Some(("e1", "654321"))
+        );
+        assert!(read::<EmailAuthenticateRequest>(json!({"otp": "1"})).is_none());
+
+        let mut user = CreateUserRequest {
+            first_name: "Ada".into(),
+            middle_name: Some("B".into()),
+            last_name: "L".into(),
+            email: "a@b.co".into(),
+            country: "US".into(),
+            phone: "+15555550100".into(),
+            accepted_terms: true,
+        };
+        let user_json = json!({"firstName": "Ada", "middleName": "B", "lastName": "L",
+            "email": "a@b.co", "country": "US", "phone": "+15555550100", "acceptedTerms": true});
+        assert_eq!(written(&user), user_json);
+        assert_eq!(read::<CreateUserRequest>(user_json), Some(user.clone()));
+        user.middle_name = None;
+        assert_eq!(
+            written(&user),
+            json!({"firstName": "Ada", "lastName": "L", "email": "a@b.co", "country": "US",
+                   "phone": "+15555550100", "acceptedTerms": true})
+        );
+        assert_eq!(read::<CreateUserRequest>(written(&user)), Some(user));
+        assert_eq!(
+            read::<CreateUserRequest>(
+                json!({"firstName": "Ada", "lastName": "L", "email": "a@b.co",
+                "country": "US", "phone": "+1", "acceptedTerms": "yes"})
+            ),
+            None
+        );
+        assert_eq!(
+            read::<CreateUserRequest>(
+                json!({"firstName": "Ada", "lastName": "L", "email": "a@b.co",
+                "country": "US", "phone": "+1"})
+            ),
+            None
+        );
+
+        let mut session = CreateClientSessionRequest {
+            signing_address: addr(),
+            signing_type: WalletType::Evm,
+            deposit_address: Some(addr()),
+        };
+        assert_eq!(
+            written(&session),
+            json!({"signingAddress": ADDR, "signingType": "EVM", "depositAddress": ADDR})
+        );
+        assert_eq!(
+            read::<CreateClientSessionRequest>(written(&session)),
+            Some(session.clone())
+        );
+        session.deposit_address = None;
+        assert_eq!(
+            written(&session),
+            json!({"signingAddress": ADDR, "signingType": "EVM"})
+        );
+        assert_eq!(
+            read::<CreateClientSessionRequest>(
+                json!({"signingAddress": ADDR, "signingType": "EVM", "depositAddress": null})
+            ),
+            Some(session)
+        );
+    }
+
+    #[test]
+    fn responses_write_and_read() {
+        let start = WalletStartResponse {
+            challenge: "Signing in with Ratio: x".into(),
+        };
+        assert_eq!(
+            written(&start),
+            json!({"challenge": "Signing in with Ratio: x"})
+        );
+        assert_eq!(read::<WalletStartResponse>(written(&start)), Some(start));
+        assert_eq!(read::<WalletStartResponse>(json!({})), None);
+        assert_eq!(
+            read::<WalletStartResponse>(json!({"challenge": null})),
+            None
+        );
+        assert_eq!(read::<WalletStartResponse>(json!({"challenge": 1})), None);
+
+        assert_eq!(written(&EmptyResponse {}), json!({}));
+        assert_eq!(
+            read::<EmptyResponse>(json!({"any": [1]})),
+            Some(EmptyResponse {})
+        );
+        assert_eq!(read::<EmptyResponse>(json!("x")), None);
+
+        let sms = SmsSendResponse {
+            phone_id: "p1".into(),
+            phone_mask: Some("0100".into()),
+        };
+        assert_eq!(written(&sms), json!({"phoneId": "p1", "phoneMask": "0100"}));
+        assert_eq!(read::<SmsSendResponse>(written(&sms)), Some(sms));
+        let bare = SmsSendResponse {
+            phone_id: "p1".into(),
+            phone_mask: None,
+        };
+        assert_eq!(written(&bare), json!({"phoneId": "p1"}));
+        assert_eq!(
+            read::<SmsSendResponse>(json!({"phoneId": "p1", "phoneMask": null})),
+            Some(bare)
+        );
+        assert_eq!(read::<SmsSendResponse>(json!({"phoneMask": "0100"})), None);
+
+        let email = EmailSendResponse {
+            email_id: "e1".into(),
+            email_mask: Some("r…@e.com".into()),
+        };
+        assert_eq!(
+            written(&email),
+            json!({"emailId": "e1", "emailMask": "r…@e.com"})
+        );
+        assert_eq!(read::<EmailSendResponse>(written(&email)), Some(email));
+        let bare = EmailSendResponse {
+            email_id: "e1".into(),
+            email_mask: None,
+        };
+        assert_eq!(written(&bare), json!({"emailId": "e1"}));
+        assert_eq!(
+            read::<EmailSendResponse>(json!({"emailId": "e1"})),
+            Some(bare)
+        );
+
+        let auth =
+            read::<AuthResponse>(json!({"sessionJwt": "a.b.c", "userMask": full_mask_json(),
+            "user": full_user_json(), "other": 1}));
+        let auth = match auth {
+            Some(a) => a,
+            None => panic!("auth not read"),
+        };
+        assert_eq!(auth.session_jwt.expose(), "a.b.c");
+        assert_eq!(auth.user_mask, Some(full_mask()));
+        assert_eq!(auth.user.as_ref().map(written), Some(full_user_json()));
+        let bare =
+            read::<AuthResponse>(json!({"sessionJwt": "a.b.c", "userMask": null, "user": null}));
+        assert_eq!(bare.map(|a| (a.user_mask, a.user)), Some((None, None)));
+        assert!(read::<AuthResponse>(json!({"userMask": {}})).is_none());
+        assert!(read::<AuthResponse>(json!({"sessionJwt": 1})).is_none());
+        assert!(read::<AuthResponse>(json!({"sessionJwt": "a", "userMask": 1})).is_none());
+
+        let session =
+            read::<ClientSession>(json!({"id": "s1", "createTime": "c", "updateTime": "u",
+            "signingAddress": ADDR_LOWER, "signingType": "EVM", "depositAddress": "0xd",
+            "depositType": "EVM", "userMask": {"id": "u1"}, "sessionJwt": "a.b.c", "x": {}}));
+        let session = match session {
+            Some(s) => s,
+            None => panic!("session not read"),
+        };
+        assert_eq!(session.id.as_deref(), Some("s1"));
+        assert_eq!(session.signing_address.as_deref(), Some(ADDR_LOWER));
+        assert_eq!(session.deposit_address.as_deref(), Some("0xd"));
+        assert_eq!(session.deposit_type.as_deref(), Some("EVM"));
+        assert_eq!(session.create_time.as_deref(), Some("c"));
+        assert_eq!(session.update_time.as_deref(), Some("u"));
+        assert_eq!(session.signing_type.as_deref(), Some("EVM"));
+        assert_eq!(session.user_mask.and_then(|m| m.id).as_deref(), Some("u1"));
+        assert_eq!(
+            session.session_jwt.as_ref().map(Secret::expose),
+            Some("a.b.c")
+        );
+        assert_eq!(
+            read::<ClientSession>(json!({})),
+            Some(ClientSession::default())
+        );
+        assert_eq!(read::<ClientSession>(json!({"signingType": 1})), None);
+    }
+}

@@ -698,6 +698,47 @@ mod tests {
         }
     }
 
+    /// The JSON the claims write (pinned against the serde derives they replaced).
+    fn written<T: serde::Serialize>(value: &T) -> Value {
+        serde_json::to_value(value).unwrap()
+    }
+
+    #[test]
+    fn claims_write_the_same_json() {
+        assert_eq!(written(&FactorKind::Wallet), json!("wallet"));
+        assert_eq!(
+            written(&Factor {
+                kind: FactorKind::Other,
+                detail: None
+            }),
+            json!({"kind": "other", "detail": null})
+        );
+        assert_eq!(
+            written(&SessionClaims::default()),
+            json!({"subject": null, "issued_at": null, "expires_at": null, "session_id": null, "factors": []})
+        );
+        let c = read(&with_factors(vec![
+            wallet_entry(ADDR),
+            json!({"type": "totp"}),
+            json!({"delivery_method": "sms"}),
+        ]));
+        assert_eq!(
+            written(&c),
+            json!({"subject": "user-test-1", "issued_at": 1_700_000_000, "expires_at": 1_700_000_300,
+                   "session_id": "session-test-1", "factors": [
+                       {"kind": "wallet", "detail": ADDR},
+                       {"kind": "other", "detail": null},
+                       {"kind": "sms", "detail": null}]})
+        );
+        let far = SessionClaims {
+            issued_at: Some(i64::MIN),
+            expires_at: Some(i64::MAX),
+            ..SessionClaims::default()
+        };
+        assert_eq!(written(&far)["issued_at"], json!(i64::MIN));
+        assert_eq!(written(&far)["expires_at"], json!(i64::MAX));
+    }
+
     /// Every malformed case gives its typed error, and no message (Display or Debug) quotes
     /// the token or any part of it.
     #[test]
