@@ -12,8 +12,12 @@
 //! - **Strict writing**: camelCase exactly as the spec, `walletType` is always `"EVM"` (the type
 //!   cannot hold anything else), addresses are written EIP-55.
 //! - **No leaks**: session JWTs, OTPs and client secrets are [`Secret`]s; the types holding them
-//!   have no `Serialize`, and the `Debug` of [`HttpRequest`]/[`HttpResponse`] masks the headers and
+//!   have no `ToJson`, and the `Debug` of [`HttpRequest`]/[`HttpResponse`] masks the headers and
 //!   body fields that carry them.
+//!
+//! JSON goes through [`crate::json`]: each body type implements `FromJson` and/or `ToJson` by
+//! hand (no serde in this module but the temporary bridge at its end). Objects are written with
+//! their keys sorted, the same JSON objects the serde derives wrote, in another key order.
 
 use std::fmt;
 
@@ -630,7 +634,7 @@ impl WalletAuthenticateRequest {
 }
 
 /// The 200 of every authenticate endpoint. **No `userMask` after a wallet authenticate means
-/// Ratio sees a brand-new user.** No `Serialize`: it holds the session JWT.
+/// Ratio sees a brand-new user.** No `ToJson`: it holds the session JWT.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuthResponse {
     pub session_jwt: Secret,
@@ -672,7 +676,7 @@ pub struct SmsSendResponse {
     pub phone_mask: Option<String>,
 }
 
-/// `otp/sms:authenticate` body. No `Serialize`: the OTP is written only by [`ApiCall::body`].
+/// `otp/sms:authenticate` body. No `ToJson`: the OTP is written only by [`ApiCall::body`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SmsAuthenticateRequest {
     pub phone_id: String,
@@ -693,7 +697,7 @@ pub struct EmailSendResponse {
     pub email_mask: Option<String>,
 }
 
-/// `otp/email:authenticate` body. No `Serialize`: the OTP is written only by [`ApiCall::body`].
+/// `otp/email:authenticate` body. No `ToJson`: the OTP is written only by [`ApiCall::body`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailAuthenticateRequest {
     pub email_id: String,
@@ -734,7 +738,7 @@ pub struct GetClientSessionRequest {
     pub session_id: String,
 }
 
-/// The `ClientSession` schema, read tolerantly. No `Serialize`: it may hold a session JWT.
+/// The `ClientSession` schema, read tolerantly. No `ToJson`: it may hold a session JWT.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientSession {
     pub id: Option<String>,
@@ -2599,6 +2603,57 @@ mod golden {
                 json!({"signingAddress": ADDR, "signingType": "EVM", "depositAddress": null})
             ),
             Some(session)
+        );
+    }
+
+    #[test]
+    fn malformed_details_name_the_problem_never_the_body() {
+        let detail =
+            |body: &str| match decode_response::<AuthResponse>(&HttpResponse::new(200, body)) {
+                Err(ApiError::Malformed {
+                    status: 200,
+                    detail,
+                }) => detail,
+                other => panic!("{other:?}"),
+            };
+        assert_eq!(detail(r#"{"userMask":{}}"#), "missing field `sessionJwt`");
+        assert_eq!(
+            detail(r#"{"sessionJwt":null}"#),
+            "missing field `sessionJwt`"
+        );
+        assert_eq!(
+            detail(r#"{"sessionJwt":7}"#),
+            "field `sessionJwt` has the wrong type"
+        );
+        assert_eq!(
+            detail(r#"{"sessionJwt":"a.b.c","userMask":{"phoneMask":1}}"#),
+            "field `phoneMask` has the wrong type"
+        );
+        assert_eq!(detail(r#"["eyJhbGciOi"]"#), "JSON of the wrong shape");
+        assert_eq!(
+            detail(r#"{"sessionJwt":"eyJhbGciOi"#),
+            "ends inside a value (at byte 25)"
+        );
+        assert_eq!(detail("eyJhbGciOi"), "not valid JSON (at byte 0)");
+        assert_eq!(
+            detail(r#"{"sessionJwt":"a"} x"#),
+            "text after the JSON value (at byte 19)"
+        );
+        // An empty 2xx body reads as `{}`.
+        assert_eq!(detail("  "), "missing field `sessionJwt`");
+    }
+
+    #[test]
+    fn wallet_type_wins_over_its_old_name() {
+        assert_eq!(
+            read::<WalletStartRequest>(
+                json!({"walletAddress": ADDR, "walletType": "EVM", "walletNetwork": "SOLANA"})
+            ),
+            Some(WalletStartRequest::new(addr()))
+        );
+        assert_eq!(
+            read::<WalletStartRequest>(json!({"walletAddress": ADDR, "walletNetwork": "SOLANA"})),
+            None
         );
     }
 
