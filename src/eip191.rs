@@ -12,6 +12,8 @@ use core::str::FromStr;
 use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
 use sha3::{Digest, Keccak256};
 
+use crate::json::{self, FromJson, ShapeError, ToJson, Value};
+
 /// Keccak-256 (the pre-standard SHA-3 variant Ethereum uses).
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
     Keccak256::digest(data).into()
@@ -21,7 +23,7 @@ pub fn keccak256(data: &[u8]) -> [u8; 32] {
 pub fn personal_message_hash(message: &[u8]) -> [u8; 32] {
     let mut hasher = Keccak256::new();
     hasher.update(b"\x19Ethereum Signed Message:\n");
-    hasher.update(message.len().to_string().as_bytes());
+    hasher.update(json::u64_text(message.len() as u64).as_bytes());
     hasher.update(message);
     hasher.finalize().into()
 }
@@ -109,7 +111,10 @@ impl Address {
 
     /// Lowercase hex with `0x`.
     pub fn to_lower_hex(&self) -> String {
-        format!("0x{}", hex::encode(self.0))
+        let mut out = String::with_capacity(42);
+        out.push_str("0x");
+        out.push_str(&hex::encode(self.0));
+        out
     }
 
     fn checksum_digits(&self) -> String {
@@ -148,16 +153,20 @@ impl fmt::Debug for Address {
     }
 }
 
-impl serde::Serialize for Address {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_checksum())
+/// Written EIP-55.
+impl ToJson for Address {
+    fn to_json(&self) -> Value {
+        Value::String(self.to_checksum())
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Address {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Address::parse(&s).map_err(serde::de::Error::custom)
+/// Read with [`Address::parse`] (a mixed-case string must pass its checksum).
+impl FromJson for Address {
+    fn from_json(value: &Value) -> Result<Self, ShapeError> {
+        value
+            .as_str()
+            .and_then(|s| Address::parse(s).ok())
+            .ok_or(ShapeError::WrongType("address"))
     }
 }
 
@@ -286,7 +295,9 @@ pub fn check_signer(
 
 /// The `0x`-hex of the challenge's UTF-8 bytes: what `personal_sign` is given as its message.
 pub fn challenge_hex(challenge: &str) -> String {
-    format!("0x{}", hex::encode(challenge.as_bytes()))
+    let mut out = String::from("0x");
+    out.push_str(&hex::encode(challenge.as_bytes()));
+    out
 }
 
 /// Signs `message` as `personal_sign` would: `0x` ‖ r ‖ s ‖ v, low-s, v = 27/28.
@@ -624,17 +635,14 @@ mod tests {
     }
 
     #[test]
-    fn address_serde_round_trip() {
+    fn address_json_round_trip() {
         let a = addr(ADDR_A);
-        let json = serde_json::to_string(&a).unwrap();
-        assert_eq!(json, format!("\"{ADDR_A}\""));
-        assert_eq!(
-            serde_json::from_str::<Address>(&json.to_lowercase()).unwrap(),
-            a
-        );
-        assert!(
-            serde_json::from_str::<Address>("\"0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\"")
-                .is_err()
-        );
+        let text = a.to_json().to_json_string();
+        assert_eq!(text, format!("\"{ADDR_A}\""));
+        let lower = json::parse(&text.to_lowercase()).unwrap();
+        assert_eq!(Address::from_json(&lower), Ok(a));
+        let typo = json::parse("\"0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\"").unwrap();
+        assert!(Address::from_json(&typo).is_err());
+        assert!(Address::from_json(&Value::from(7u64)).is_err());
     }
 }

@@ -23,9 +23,9 @@
 
 use std::fmt;
 
+use crate::json::{self, FromJson, Map, ShapeError, ToJson, Value};
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use serde_json::{Map, Value};
 
 /// The claim that carries Stytch's session, factors included.
 pub const SESSION_CLAIM: &str = "https://stytch.com/session";
@@ -37,8 +37,7 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// The kind of an authentication factor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FactorKind {
     /// A crypto wallet signature.
     Wallet,
@@ -51,7 +50,7 @@ pub enum FactorKind {
 }
 
 impl FactorKind {
-    /// `"wallet"`, `"sms"`, `"email"` or `"other"` (the same as the serde form).
+    /// `"wallet"`, `"sms"`, `"email"` or `"other"` (the same as the JSON form).
     pub fn as_str(self) -> &'static str {
         match self {
             FactorKind::Wallet => "wallet",
@@ -68,8 +67,26 @@ impl fmt::Display for FactorKind {
     }
 }
 
+impl ToJson for FactorKind {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
+impl FromJson for FactorKind {
+    fn from_json(value: &Value) -> Result<Self, ShapeError> {
+        match value.as_str() {
+            Some("wallet") => Ok(FactorKind::Wallet),
+            Some("sms") => Ok(FactorKind::Sms),
+            Some("email") => Ok(FactorKind::Email),
+            Some("other") => Ok(FactorKind::Other),
+            _ => Err(ShapeError::WrongType("kind")),
+        }
+    }
+}
+
 /// One entry of `authentication_factors`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Factor {
     pub kind: FactorKind,
     /// Wallet address, phone number or email address, exactly as the token writes it
@@ -78,7 +95,7 @@ pub struct Factor {
 }
 
 /// What a session JWT says about itself. Read, not verified: see the [module docs](self).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SessionClaims {
     /// `sub`: the Stytch user id.
     pub subject: Option<String>,
@@ -90,6 +107,32 @@ pub struct SessionClaims {
     pub session_id: Option<String>,
     /// The factors in token order; empty when the session claim is missing.
     pub factors: Vec<Factor>,
+}
+
+/// `{kind, detail}` (`detail: null` when absent).
+impl ToJson for Factor {
+    fn to_json(&self) -> Value {
+        Value::object([
+            ("kind", self.kind.to_json()),
+            ("detail", Value::from(self.detail.as_ref())),
+        ])
+    }
+}
+
+/// `{subject, issued_at, expires_at, session_id, factors}` (snake_case; `null` when absent).
+impl ToJson for SessionClaims {
+    fn to_json(&self) -> Value {
+        Value::object([
+            ("subject", Value::from(self.subject.as_ref())),
+            ("issued_at", Value::from(self.issued_at)),
+            ("expires_at", Value::from(self.expires_at)),
+            ("session_id", Value::from(self.session_id.as_ref())),
+            (
+                "factors",
+                Value::Array(self.factors.iter().map(ToJson::to_json).collect()),
+            ),
+        ])
+    }
 }
 
 impl SessionClaims {
@@ -231,19 +274,19 @@ pub fn read_claims(jwt: &str) -> Result<SessionClaims, JwtReadError> {
 }
 
 /// Decodes one part to a JSON object. The underlying errors are dropped on purpose: base64's
-/// and serde_json's messages can quote bytes of the input.
-fn decode_object(part: &str, which: JwtPart) -> Result<Map<String, Value>, JwtReadError> {
+/// messages can quote bytes of the input.
+fn decode_object(part: &str, which: JwtPart) -> Result<Map, JwtReadError> {
     let bytes = B64URL
         .decode(part)
         .map_err(|_| JwtReadError::BadBase64 { part: which })?;
-    match serde_json::from_slice::<Value>(&bytes) {
+    match json::parse_bytes(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(JwtReadError::NotAnObject { part: which }),
         Err(_) => Err(JwtReadError::BadJson { part: which }),
     }
 }
 
-fn claims_from_payload(payload: &Map<String, Value>) -> Result<SessionClaims, JwtReadError> {
+fn claims_from_payload(payload: &Map) -> Result<SessionClaims, JwtReadError> {
     let mut claims = SessionClaims {
         subject: opt_string(payload.get("sub"), "sub")?,
         issued_at: opt_unix_seconds(payload.get("iat"), "iat")?,
@@ -272,7 +315,7 @@ fn claims_from_payload(payload: &Map<String, Value>) -> Result<SessionClaims, Jw
 
 /// One factor entry. Unknown shapes become [`FactorKind::Other`] rather than errors: a session
 /// may hold factors this SDK never uses, and they must not stop it from reading the others.
-fn read_factor(f: &Map<String, Value>) -> Factor {
+fn read_factor(f: &Map) -> Factor {
     let str_of = |key: &str| f.get(key).and_then(Value::as_str);
     let kind = match (str_of("delivery_method"), str_of("type")) {
         (Some("crypto_wallet"), _) => FactorKind::Wallet,
@@ -308,29 +351,24 @@ fn opt_string(v: Option<&Value>, claim: &'static str) -> Result<Option<String>, 
     }
 }
 
-/// A NumericDate (RFC 7519): integer or float seconds; floats are rounded down.
+/// A NumericDate (RFC 7519): integer or float seconds; floats are rounded down (on the digits,
+/// without floats); beyond `i64` is a [`JwtReadError::BadClaim`].
 fn opt_unix_seconds(v: Option<&Value>, claim: &'static str) -> Result<Option<i64>, JwtReadError> {
-    let n = match v {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(n)) => n,
-        Some(_) => return Err(JwtReadError::BadClaim { claim }),
-    };
-    if let Some(i) = n.as_i64() {
-        return Ok(Some(i));
-    }
-    // u64 beyond i64, or a float: both go through f64, range-checked before the cast.
-    match n.as_f64() {
-        Some(f) if f.is_finite() && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
-            Ok(Some(f.floor() as i64))
-        }
-        _ => Err(JwtReadError::BadClaim { claim }),
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.floor_i64())
+            .map(Some)
+            .ok_or(JwtReadError::BadClaim { claim }),
+        Some(_) => Err(JwtReadError::BadClaim { claim }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn b64(bytes: &[u8]) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -684,7 +722,7 @@ mod tests {
     }
 
     #[test]
-    fn factor_kind_strings_and_serde() {
+    fn factor_kind_strings_and_json() {
         for (k, s) in [
             (FactorKind::Wallet, "wallet"),
             (FactorKind::Sms, "sms"),
@@ -693,9 +731,50 @@ mod tests {
         ] {
             assert_eq!(k.as_str(), s);
             assert_eq!(k.to_string(), s);
-            assert_eq!(serde_json::to_value(k).unwrap(), json!(s));
-            assert_eq!(serde_json::from_value::<FactorKind>(json!(s)).unwrap(), k);
+            assert_eq!(written(&k), json!(s));
+            assert_eq!(FactorKind::from_json(&json::Value::from(s)), Ok(k));
         }
+    }
+
+    /// The JSON the claims write (pinned against the serde derives they replaced).
+    fn written<T: ToJson>(value: &T) -> Value {
+        serde_json::from_str(&value.to_json().to_json_string()).unwrap()
+    }
+
+    #[test]
+    fn claims_write_the_same_json() {
+        assert_eq!(written(&FactorKind::Wallet), json!("wallet"));
+        assert_eq!(
+            written(&Factor {
+                kind: FactorKind::Other,
+                detail: None
+            }),
+            json!({"kind": "other", "detail": null})
+        );
+        assert_eq!(
+            written(&SessionClaims::default()),
+            json!({"subject": null, "issued_at": null, "expires_at": null, "session_id": null, "factors": []})
+        );
+        let c = read(&with_factors(vec![
+            wallet_entry(ADDR),
+            json!({"type": "totp"}),
+            json!({"delivery_method": "sms"}),
+        ]));
+        assert_eq!(
+            written(&c),
+            json!({"subject": "user-test-1", "issued_at": 1_700_000_000, "expires_at": 1_700_000_300,
+                   "session_id": "session-test-1", "factors": [
+                       {"kind": "wallet", "detail": ADDR},
+                       {"kind": "other", "detail": null},
+                       {"kind": "sms", "detail": null}]})
+        );
+        let far = SessionClaims {
+            issued_at: Some(i64::MIN),
+            expires_at: Some(i64::MAX),
+            ..SessionClaims::default()
+        };
+        assert_eq!(written(&far)["issued_at"], json!(i64::MIN));
+        assert_eq!(written(&far)["expires_at"], json!(i64::MAX));
     }
 
     /// Every malformed case gives its typed error, and no message (Display or Debug) quotes

@@ -1,9 +1,9 @@
 //! [`Secret`]: a string that must not leak (session JWTs, OTP codes, client secrets).
 //!
 //! `Debug` and `Display` print `Secret(***)`, so a secret inside an error, an event or a
-//! `{:?}` of a larger struct never shows. There is deliberately **no `Serialize`**: a secret cannot
+//! `{:?}` of a larger struct never shows. There is deliberately **no `ToJson`**: a secret cannot
 //! end up in a JSON body or a JS event by accident; code that must send it calls
-//! [`Secret::expose`] at the one place where it is written out. `Deserialize` is provided (reading
+//! [`Secret::expose`] at the one place where it is written out. `FromJson` is provided (reading
 //! a `sessionJwt` straight into a `Secret` leaks nothing).
 //!
 //! On drop the bytes are overwritten with zeros, best effort: safe Rust cannot reach copies left
@@ -11,9 +11,13 @@
 
 use std::fmt;
 
+use crate::json::{FromJson, ShapeError, Value};
+
 /// A secret string. See the [module docs](self).
-#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq)]
+// TEMPORARY (issue #12): src/web still reads OTPs from the app through serde-wasm-bindgen.
+#[cfg_attr(target_arch = "wasm32", derive(serde::Deserialize))]
+#[cfg_attr(target_arch = "wasm32", serde(transparent))]
 pub struct Secret(String);
 
 impl Secret {
@@ -31,6 +35,16 @@ impl Secret {
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Secret(value)
+    }
+}
+
+/// A JSON string. The error names no value.
+impl FromJson for Secret {
+    fn from_json(value: &Value) -> Result<Self, ShapeError> {
+        value
+            .as_str()
+            .map(Secret::new)
+            .ok_or(ShapeError::WrongType("secret"))
     }
 }
 
@@ -83,18 +97,20 @@ mod tests {
     }
 
     #[test]
-    fn deserializes_from_a_json_string() {
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(rename_all = "camelCase")]
-        struct Reply {
-            session_jwt: Secret,
-        }
-        let reply: Reply = match serde_json::from_str(r#"{"sessionJwt":"tok.en.x"}"#) {
+    fn reads_from_a_json_string() {
+        let reply = match crate::json::parse(r#"{"sessionJwt":"tok.en.x","n":7}"#) {
             Ok(r) => r,
-            Err(e) => panic!("{e}"),
+            Err(e) => panic!("{e:?}"),
         };
-        assert_eq!(reply.session_jwt.expose(), "tok.en.x");
-        assert!(!format!("{reply:?}").contains("tok.en.x"));
+        let jwt = reply.get("sessionJwt").map(Secret::from_json);
+        let jwt = match jwt {
+            Some(Ok(s)) => s,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(jwt.expose(), "tok.en.x");
+        assert!(!format!("{jwt:?}").contains("tok.en.x"));
+        let wrong = reply.get("n").map(Secret::from_json);
+        assert_eq!(wrong, Some(Err(ShapeError::WrongType("secret"))));
     }
 
     #[test]

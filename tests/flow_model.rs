@@ -1054,7 +1054,7 @@ impl<'c> Model<'c> {
         if let Some(auth) = req.header("Authorization") {
             prop_assert!(auth.starts_with("Bearer "), "Authorization: {}", auth);
         }
-        let body = req.json();
+        let body = body_json(req);
         prop_assert!(body.is_object(), "body {:?}", req.body);
         let bearer = req.bearer().map(str::to_owned);
 
@@ -1310,7 +1310,7 @@ impl<'c> Model<'c> {
         now: u64,
     ) -> (Result<HttpResponse, TransportError>, u64) {
         let e = req.endpoint;
-        let body = req.json();
+        let body = body_json(req);
         let bearer = req.bearer().map(str::to_owned);
         let presented = bearer.as_ref().and_then(|t| self.tokens.get(t).cloned());
         let scripted = self.next_reply(e);
@@ -2353,4 +2353,12 @@ fn the_model_runs_reach_every_path_and_rule() {
             && totals.early_timers > 0
             && totals.stray_answers > 0
     );
+}
+
+/// A request's body as JSON (`Null` when there is none or it is not JSON).
+fn body_json(req: &HttpRequest) -> Value {
+    req.body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null)
 }

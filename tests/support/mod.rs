@@ -403,7 +403,11 @@ impl Env {
                     let mut exchange = Exchange {
                         endpoint: request.endpoint,
                         bearer: request.bearer().map(str::to_owned),
-                        body: request.json(),
+                        body: request
+                            .body
+                            .as_deref()
+                            .and_then(|b| serde_json::from_str(b).ok())
+                            .unwrap_or(Value::Null),
                         sent_ms,
                         received_ms: sent_ms,
                         sent,
