@@ -664,9 +664,6 @@ pub struct EmptyResponse {}
 
 /// `otp/sms:send` body. `phone_number` is E.164.
 #[derive(Clone, PartialEq, Eq)]
-// TEMPORARY (issue #12): src/web reads this from the app through serde-wasm-bindgen.
-#[cfg_attr(target_arch = "wasm32", derive(serde::Deserialize))]
-#[cfg_attr(target_arch = "wasm32", serde(rename_all = "camelCase"))]
 pub struct SmsSendRequest {
     pub phone_number: String,
 }
@@ -681,9 +678,6 @@ pub struct SmsSendResponse {
 
 /// `otp/sms:authenticate` body. No `ToJson`: the OTP is written only by [`ApiCall::body`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-// TEMPORARY (issue #12): src/web reads this from the app through serde-wasm-bindgen.
-#[cfg_attr(target_arch = "wasm32", derive(serde::Deserialize))]
-#[cfg_attr(target_arch = "wasm32", serde(rename_all = "camelCase"))]
 pub struct SmsAuthenticateRequest {
     pub phone_id: String,
     pub otp: Secret,
@@ -691,9 +685,6 @@ pub struct SmsAuthenticateRequest {
 
 /// `otp/email:send` body.
 #[derive(Clone, PartialEq, Eq)]
-// TEMPORARY (issue #12): src/web reads this from the app through serde-wasm-bindgen.
-#[cfg_attr(target_arch = "wasm32", derive(serde::Deserialize))]
-#[cfg_attr(target_arch = "wasm32", serde(rename_all = "camelCase"))]
 pub struct EmailSendRequest {
     pub email_address: String,
 }
@@ -708,9 +699,6 @@ pub struct EmailSendResponse {
 
 /// `otp/email:authenticate` body. No `ToJson`: the OTP is written only by [`ApiCall::body`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-// TEMPORARY (issue #12): src/web reads this from the app through serde-wasm-bindgen.
-#[cfg_attr(target_arch = "wasm32", derive(serde::Deserialize))]
-#[cfg_attr(target_arch = "wasm32", serde(rename_all = "camelCase"))]
 pub struct EmailAuthenticateRequest {
     pub email_id: String,
     pub otp: Secret,
@@ -718,9 +706,6 @@ pub struct EmailAuthenticateRequest {
 
 /// `POST /v1/users` body (needs a two-factor JWT with SMS among its factors). 201 → [`User`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-// TEMPORARY (issue #12): src/web reads this from the app through serde-wasm-bindgen.
-#[cfg_attr(target_arch = "wasm32", derive(serde::Deserialize))]
-#[cfg_attr(target_arch = "wasm32", serde(rename_all = "camelCase"))]
 pub struct CreateUserRequest {
     pub first_name: String,
     pub middle_name: Option<String>,
@@ -1688,118 +1673,6 @@ pub fn decode_response<T: FromJson>(response: &HttpResponse) -> Result<T, ApiErr
             detail,
         }
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// TEMPORARY serde bridge (issue #12): src/flow still derives `Serialize` over `Address`,
-// `Endpoint`, `ErrorCode` and `FactorKind`, and src/web still hands bodies to JS through
-// serde-wasm-bindgen. Until they move to `crate::json`, these impls delegate to `ToJson`, so
-// there is one definition of each type's JSON. (src/web also still reads the five requests it
-// takes from the app with serde: those keep a wasm-only `Deserialize` derive, marked TEMPORARY.)
-// Delete this module, those derives and serde from [dependencies] when nothing uses them.
-// ---------------------------------------------------------------------------------------------
-
-mod serde_bridge {
-    use super::*;
-    use crate::jwt::FactorKind;
-
-    /// A `json::Value` through any serde serializer.
-    struct Tree<'a>(&'a Value);
-
-    impl serde::Serialize for Tree<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::{SerializeMap, SerializeSeq};
-            match self.0 {
-                Value::Null => s.serialize_unit(),
-                Value::Bool(b) => s.serialize_bool(*b),
-                Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-                    (Some(u), _) => s.serialize_u64(u),
-                    (None, Some(i)) => s.serialize_i64(i),
-                    // A decimal or exponent from a server body (a KYC score, say): as serde_json
-                    // had it, a float.
-                    (None, None) => s.serialize_f64(float(n.as_str())),
-                },
-                Value::String(text) => s.serialize_str(text),
-                Value::Array(items) => {
-                    let mut seq = s.serialize_seq(Some(items.len()))?;
-                    for item in items {
-                        seq.serialize_element(&Tree(item))?;
-                    }
-                    seq.end()
-                }
-                Value::Object(map) => {
-                    let mut out = s.serialize_map(Some(map.len()))?;
-                    for (key, value) in map {
-                        out.serialize_entry(key, &Tree(value))?;
-                    }
-                    out.end()
-                }
-            }
-        }
-    }
-
-    /// A JSON number literal as a float: in the browser by JS's own `parseFloat` (no float
-    /// parser compiled into the wasm), natively by Rust's.
-    fn float(literal: &str) -> f64 {
-        #[cfg(target_arch = "wasm32")]
-        {
-            js_sys::parse_float(literal)
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            literal.parse().unwrap_or(f64::NAN)
-        }
-    }
-
-    macro_rules! serialize_via_json {
-        ($($ty:ty),* $(,)?) => {$(
-            impl serde::Serialize for $ty {
-                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                    serde::Serialize::serialize(&Tree(&self.to_json()), s)
-                }
-            }
-        )*};
-    }
-
-    serialize_via_json!(
-        Address,
-        Endpoint,
-        ErrorCode,
-        FactorKind,
-        UserMask,
-        User,
-        WalletStartResponse,
-        EmptyResponse,
-        SmsSendResponse,
-        EmailSendResponse,
-    );
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-        use serde_json::json;
-
-        #[test]
-        fn serde_sees_the_same_json() {
-            let user = User {
-                id: Some("u1".into()),
-                kyc: json::parse(r#"{"level":2,"score":0.5,"n":-3}"#).ok(),
-                ..User::default()
-            };
-            assert_eq!(
-                serde_json::to_value(&user).ok(),
-                Some(json!({"id": "u1", "kyc": {"level": 2, "score": 0.5, "n": -3}}))
-            );
-            assert_eq!(
-                serde_json::to_value(Endpoint::SmsSend).ok(),
-                Some(json!("smsSend"))
-            );
-            assert_eq!(
-                serde_json::to_value(FactorKind::Wallet).ok(),
-                Some(json!("wallet"))
-            );
-        }
-    }
 }
 
 #[cfg(test)]

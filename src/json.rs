@@ -898,6 +898,8 @@ mod tests {
         );
     }
 
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #[test]
         fn never_panics_and_agrees_with_serde_json(text in "\\PC{0,64}") {

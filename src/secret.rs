@@ -15,9 +15,6 @@ use crate::json::{FromJson, ShapeError, Value};
 
 /// A secret string. See the [module docs](self).
 #[derive(Clone, PartialEq, Eq)]
-// TEMPORARY (issue #12): src/web still reads OTPs from the app through serde-wasm-bindgen.
-#[cfg_attr(target_arch = "wasm32", derive(serde::Deserialize))]
-#[cfg_attr(target_arch = "wasm32", serde(transparent))]
 pub struct Secret(String);
 
 impl Secret {

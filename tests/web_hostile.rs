@@ -602,7 +602,7 @@ async fn hostile_api_requests_give_config_errors() {
 #[wasm_bindgen_test]
 async fn is_ratio_auth_error_answers_false_for_hostile_values() {
     for (index, value) in hostile_errors().iter().enumerate() {
-        assert!(!is_ratio_auth_error(value), "value {index}");
+        assert!(!is_ratio_auth_error(&value), "value {index}");
     }
     still_works(&auth(), "after isRatioAuthError").await;
 }

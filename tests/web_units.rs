@@ -443,7 +443,7 @@ fn errors_are_real_js_errors_with_kind_code_status() {
     assert_eq!(get(&js, "status"), 429);
     assert_eq!(get(&js, "retryAt"), 1_700_000_000_000.0);
     assert!(!has_own(&js, "signedBy"));
-    assert!(is_ratio_auth_error(js));
+    assert!(is_ratio_auth_error(&js));
 
     let mismatch = RatioAuthError::new(ErrorKind::SignatureMismatch, "signed by another account")
         .with_signed_by("0x14791697260E4c9A71f18484C9f997B308e59325")
@@ -459,7 +459,7 @@ fn errors_are_real_js_errors_with_kind_code_status() {
     for kind in ErrorKind::ALL {
         let js = RatioAuthError::new(kind, "x").into_js();
         assert_eq!(get(&js, "kind").as_string().unwrap(), kind.as_str());
-        assert!(is_ratio_auth_error(js));
+        assert!(is_ratio_auth_error(&js));
     }
     // The package's JS error guard (usable before the wasm loads) keeps its own copy of the
     // kinds: it must list exactly these, in this order.
@@ -500,14 +500,14 @@ fn retry_at_handed_to_js_is_an_exact_integer() {
 
 #[wasm_bindgen_test]
 fn the_type_guard_accepts_only_ours() {
-    assert!(!is_ratio_auth_error(js_sys::Error::new("plain").into()));
-    assert!(!is_ratio_auth_error(parse(
+    assert!(!is_ratio_auth_error(&js_sys::Error::new("plain").into()));
+    assert!(!is_ratio_auth_error(&parse(
         r#"{"name":"RatioAuthError","kind":"config"}"#
     )));
-    assert!(!is_ratio_auth_error(plain_error_named("TypeError")));
-    assert!(is_ratio_auth_error(plain_error_named("RatioAuthError")));
-    assert!(!is_ratio_auth_error(JsValue::NULL));
-    assert!(!is_ratio_auth_error(JsValue::from_str("RatioAuthError")));
+    assert!(!is_ratio_auth_error(&plain_error_named("TypeError")));
+    assert!(is_ratio_auth_error(&plain_error_named("RatioAuthError")));
+    assert!(!is_ratio_auth_error(&JsValue::NULL));
+    assert!(!is_ratio_auth_error(&JsValue::from_str("RatioAuthError")));
 }
 
 #[wasm_bindgen_test]

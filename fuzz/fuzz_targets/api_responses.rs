@@ -12,7 +12,7 @@ use ratio_auth::api::{
     ApiError, AuthResponse, ClientSession, EmailSendResponse, EmptyResponse, ErrorBody, ErrorCode,
     HttpResponse, SmsSendResponse, User, WalletStartResponse, decode_response,
 };
-use serde::de::DeserializeOwned;
+use ratio_auth::json::FromJson;
 
 /// The input is a response as text, so that the seeds are real answers of the sandbox:
 /// the status on the first line, then `name: value` header lines, a blank line, the body.
@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(body.parse::<ErrorCode>(), Ok(code));
 });
 
-fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Option<T> {
+fn decode<T: FromJson>(response: &HttpResponse) -> Option<T> {
     let result = decode_response::<T>(response);
     match &result {
         Ok(_) => assert!(response.is_success()),

@@ -54,6 +54,7 @@ use ratio_auth::flow::{
     FlowPath, FlowSnapshot, HttpRequest, HttpResponse, Prompt, RetryPolicy, Start, TransportError, WalletError,
 };
 use ratio_auth::secret::Secret;
+use ratio_auth::json::ToJson;
 use serde_json::{Value, json};
 
 const T0: u64 = 1_700_000_000_000;
@@ -344,10 +345,7 @@ impl<'a> World<'a> {
     fn drain(&mut self) {
         for event in self.flow.drain_events() {
             self.assert_clean("an event", &format!("{event:?}"));
-            match serde_json::to_string(&event) {
-                Ok(text) => self.assert_clean("an event's JSON", &text),
-                Err(e) => panic!("an event does not serialise: {e}"),
-            }
+            self.assert_clean("an event's JSON", &event.to_json().to_json_string());
             match &event {
                 FlowEvent::PathChosen { path } => {
                     note(&format!("path {path:?} from {:?}", self.first_factor));
@@ -1069,10 +1067,7 @@ impl<'a> World<'a> {
                 Action::Fail(error) => {
                     self.assert_clean("the error's Display", &error.to_string());
                     self.assert_clean("the error's Debug", &format!("{error:?}"));
-                    match serde_json::to_string(&error) {
-                        Ok(text) => self.assert_clean("the error's JSON", &text),
-                        Err(e) => panic!("the error does not serialise: {e}"),
-                    }
+                    self.assert_clean("the error's JSON", &error.to_json().to_json_string());
                     note(&format!(
                         "fail {} path {:?} from {:?}",
                         error.kind,

@@ -12,7 +12,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
@@ -31,6 +30,7 @@ use crate::flow::{
     self, Action, Answer, FirstFactor, Flow, FlowConfig, FlowSnapshot, Outcome, PendingSummary,
     Prompt, SnapshotError, Start,
 };
+use crate::json::{ToJson, Value};
 use crate::jwt;
 use crate::secret::Secret;
 
@@ -65,10 +65,34 @@ impl Shared {
     }
 }
 
-/// JS objects from Rust values: maps become plain objects, `None` becomes `undefined`.
-pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value.serialize(&serializer).unwrap_or(JsValue::UNDEFINED)
+/// A JS value from an engine value: its JSON read by the browser's `JSON.parse` (so no float
+/// code is compiled into the wasm), with `null` fields left out so they read as `undefined`,
+/// as the `.d.ts` promises for absent optional fields.
+pub(crate) fn to_js<T: ToJson + ?Sized>(value: &T) -> JsValue {
+    json_to_js(value.to_json())
+}
+
+pub(crate) fn json_to_js(value: Value) -> JsValue {
+    fn drop_nulls(value: Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k, drop_nulls(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.into_iter().map(drop_nulls).collect()),
+            other => other,
+        }
+    }
+    js_sys::JSON::parse(&drop_nulls(value).to_json_string()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The distinct factor names, as the `factors` arrays carry them.
+fn factor_names(factors: &[jwt::FactorKind]) -> JsValue {
+    json_to_js(Value::Array(
+        factors.iter().map(|f| Value::from(f.as_str())).collect(),
+    ))
 }
 
 /// Signs users in to Ratio. See the README and the `.d.ts` for the options.
@@ -219,7 +243,8 @@ impl SignInOptions {
         for key in keys {
             if !known.contains(&key.as_str()) {
                 return Err(RatioAuthError::config(format!(
-                    "unknown option {key:?}; known: {}",
+                    "unknown option {}; known: {}",
+                    crate::json::Value::from(key).to_json_string(),
                     known.join(", ")
                 )));
             }
@@ -723,7 +748,7 @@ fn set_session_info(target: &Object, jwt: &str) {
             factors.push(factor.kind);
         }
     }
-    set_property(target, "factors", &to_js(&factors));
+    set_property(target, "factors", &factor_names(&factors));
     if let Some(exp) = claims.expires_at {
         set_property(target, "expiresAt", &unix_seconds_to_js_ms(exp));
         set_property(
@@ -758,7 +783,7 @@ fn outcome_to_js(outcome: &Outcome) -> JsValue {
         "walletKind",
         &JsValue::from_str(outcome.wallet_kind.as_str()),
     );
-    set_property(&result, "factors", &to_js(&outcome.factors));
+    set_property(&result, "factors", &factor_names(&outcome.factors));
     if let Some(mask) = &outcome.user_mask {
         set_property(&result, "userMask", &to_js(mask));
     }

@@ -13,7 +13,6 @@
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
@@ -31,6 +30,7 @@ use crate::api::{
     WalletAuthenticateRequest, WalletStartRequest, WalletStartResponse,
 };
 use crate::backoff::parse_retry_after;
+use crate::json::{self, FromJson};
 use crate::eip191::Address;
 use crate::secret::Secret;
 
@@ -384,15 +384,20 @@ fn wallet_address(name: &str, request: &JsValue) -> Result<Address, RatioAuthErr
         })
 }
 
-fn read<T: DeserializeOwned>(
+fn read<T: FromJson>(
     name: &str,
     expected: &str,
     value: JsValue,
 ) -> Result<T, RatioAuthError> {
-    // The app's object may be a Proxy or have throwing getters; serde-wasm-bindgen reads
-    // without catching, so it reads a plain copy.
+    // The app's object may be a Proxy or have throwing getters (or a `toJSON`): a plain copy
+    // is read, as the browser's JSON text, with the engine's reader.
     let plain = plain_copy(&value, 4, 64).ok_or_else(|| bad_argument(name, expected))?;
-    serde_wasm_bindgen::from_value(plain).map_err(|_| bad_argument(name, expected))
+    js_sys::JSON::stringify(&plain)
+        .ok()
+        .and_then(|text| text.as_string())
+        .and_then(|text| json::parse(&text).ok())
+        .and_then(|tree| T::from_json(&tree).ok())
+        .ok_or_else(|| bad_argument(name, expected))
 }
 
 /// A response body as the JS object the call resolves to.

@@ -155,7 +155,8 @@ fn refuse_unknown_keys(object: &JsValue, prefix: &str, known: &[&str]) -> Result
     for key in keys {
         if !known.contains(&key.as_str()) {
             return refuse(format!(
-                "unknown option {prefix}{key:?}; known: {}",
+                "unknown option {prefix}{}; known: {}",
+                crate::json::Value::from(key).to_json_string(),
                 known.join(", ")
             ));
         }
@@ -466,7 +467,8 @@ fn check_base_url(text: &str) -> Result<(String, bool), ConfigError> {
         let shown = if text.contains('@') {
             "a URL with credentials".to_owned()
         } else {
-            format!("{text:?}")
+            // Quoted as JSON: `{:?}` would pull core's Unicode escaping tables into the wasm.
+            crate::json::Value::from(text).to_json_string()
         };
         ConfigError(format!(
             "baseUrl must be an absolute http(s) URL, got {shown}"

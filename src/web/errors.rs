@@ -364,11 +364,9 @@ impl From<RatioAuthError> for JsValue {
 }
 
 /// Whether `value` is an error this SDK threw: a JS `Error` named `RatioAuthError` with a known
-/// `kind`. Exported to JS as a type guard, since the errors are plain `Error`s, not a class.
-#[wasm_bindgen(js_name = isRatioAuthError, unchecked_return_type = "value is RatioAuthError")]
-pub fn is_ratio_auth_error(
-    #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
-) -> bool {
+/// `kind`. For Rust frontends; not exported to JS, whose guard is the package's own
+/// `isRatioAuthError` (npm/errors.js, usable before the wasm loads).
+pub fn is_ratio_auth_error(value: &JsValue) -> bool {
     value.is_instance_of::<js_sys::Error>()
         && string_property(&value, "name").as_deref() == Some(ERROR_NAME)
         && property(&value, "kind")

@@ -69,9 +69,9 @@ pub(crate) fn array_items(value: &JsValue, max_len: u32) -> Result<Vec<JsValue>,
 
 /// A copy of `value` made of plain data only, read the way `JSON.stringify` reads it (own
 /// enumerable string keys, array items) through catching calls, `depth` levels deep. Whatever
-/// reads it next (serde-wasm-bindgen reads with plain getters and `in`) then meets no trap and no
-/// getter. Symbols, functions, bigints and what lies too deep become one marker symbol, which
-/// no field accepts. `None` when a read threw or an array is longer than `max_len`.
+/// reads it next (`JSON.stringify`, then the engine's JSON reader) then meets no trap, no getter
+/// and no `toJSON`. Symbols, functions, bigints and what lies too deep become a marker object
+/// (kept by `JSON.stringify`, unlike a symbol), which no field accepts. `None` when a read threw or an array is longer than `max_len`.
 pub(crate) fn plain_copy(value: &JsValue, depth: u8, max_len: u32) -> Option<JsValue> {
     if value.is_string()
         || value.as_f64().is_some()
@@ -82,7 +82,9 @@ pub(crate) fn plain_copy(value: &JsValue, depth: u8, max_len: u32) -> Option<JsV
         return Some(value.clone());
     }
     if depth == 0 || !value.is_object() {
-        return Some(js_sys::Symbol::for_("ratio-auth:unsupported").into());
+        let marker = js_sys::Object::new();
+        Reflect::set(&marker, &JsValue::from_str("ratio-auth:unsupported"), &JsValue::TRUE).ok()?;
+        return Some(marker.into());
     }
     match array_items(value, max_len) {
         Ok(items) => {
