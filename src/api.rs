@@ -1863,7 +1863,7 @@ mod tests {
         };
         assert_eq!(
             sms.body().ok().flatten().as_deref(),
-            Some(r#"{"otp":"123456","phoneId":"p1"}"#)
+            Some(r#"{"phoneId":"p1","otp":"123456"}"#)
         );
         let email = EmailAuthenticateRequest {
             email_id: "e1".into(),
