@@ -4,6 +4,11 @@
 //! the right user and that the sandbox answered no 500 of its own.
 //!
 //! `cargo run --release -p ratio-load -- --flows 1000 --concurrency 256 --faults`
+//!
+//! `--only link --cooldown-ms 0 --json` is what `scripts/bench` runs: only link-path flows, no
+//! 429 cool-down after the 409 (so a flow's time is the server's and the engine's, not a back-off
+//! sleep), and one JSON line of figures at the end. The driver and the sandbox share one tokio
+//! runtime (`#[tokio::main]`: one worker thread per core) in one process.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -44,6 +49,12 @@ struct Args {
     flows: usize,
     concurrency: usize,
     faults: bool,
+    /// Only flows of this kind (`--only link`), instead of the four in turn.
+    only: Option<Kind>,
+    /// The sandbox's conflict cool-down (default 300 ms).
+    cooldown_ms: u64,
+    /// Also print one JSON line of figures.
+    json: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -51,6 +62,9 @@ fn parse_args() -> Result<Args, String> {
         flows: 100,
         concurrency: 32,
         faults: false,
+        only: None,
+        cooldown_ms: 300,
+        json: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -63,6 +77,28 @@ fn parse_args() -> Result<Args, String> {
             "--flows" => args.flows = num("--flows")?,
             "--concurrency" => args.concurrency = num("--concurrency")?.max(1),
             "--faults" => args.faults = true,
+            "--cooldown-ms" => args.cooldown_ms = num("--cooldown-ms")? as u64,
+            "--json" => args.json = true,
+            "--only" => {
+                args.only = Some(match it.next().as_deref() {
+                    Some("returning") => Kind::Returning,
+                    Some("new") => Kind::New,
+                    Some("link") => Kind::Link,
+                    Some("factor-first") => Kind::FactorFirst,
+                    other => {
+                        return Err(format!(
+                            "--only needs returning, new, link or factor-first, not {other:?}"
+                        ));
+                    }
+                })
+            }
+            "-h" | "--help" => {
+                return Err(
+                    "usage: ratio-load [--flows N] [--concurrency N] [--faults] \
+                    [--only returning|new|link|factor-first] [--cooldown-ms N] [--json]"
+                        .into(),
+                );
+            }
             other => return Err(format!("unknown option {other:?}")),
         }
     }
@@ -272,8 +308,13 @@ struct Expect {
     took: Duration,
 }
 
-async fn one_flow(env: Arc<Env>, n: usize, faults: bool) -> Result<Expect, String> {
-    let kind = [Kind::Returning, Kind::New, Kind::Link, Kind::FactorFirst][n % 4];
+async fn one_flow(
+    env: Arc<Env>,
+    n: usize,
+    faults: bool,
+    only: Option<Kind>,
+) -> Result<Expect, String> {
+    let kind = only.unwrap_or([Kind::Returning, Kind::New, Kind::Link, Kind::FactorFirst][n % 4]);
     let key = key_of(&format!("load wallet {n} {}", random_u64()))?;
     let wallet = address(&key);
     let phone = format!("+1415{:07}", 2_000_000 + n);
@@ -338,13 +379,17 @@ async fn one_flow(env: Arc<Env>, n: usize, faults: bool) -> Result<Expect, Strin
 async fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
+        Err(e) if e.starts_with("usage:") => {
+            println!("{e}");
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
             eprintln!("ratio-load: {e}");
             return ExitCode::from(2);
         }
     };
     let sandbox = match ratio_sandbox::Sandbox::start(ratio_sandbox::Config {
-        conflict_cooldown: Duration::from_millis(300),
+        conflict_cooldown: Duration::from_millis(args.cooldown_ms),
         ..ratio_sandbox::Config::default()
     })
     .await
@@ -370,7 +415,7 @@ async fn main() -> ExitCode {
         let (env, gate) = (env.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {
             let _slot = gate.acquire_owned().await;
-            one_flow(env, n, args.faults).await
+            one_flow(env, n, args.faults, args.only).await
         }));
     }
     let mut results = Vec::new();
@@ -446,6 +491,22 @@ async fn main() -> ExitCode {
         percentile(&flow_times, 0.5),
         percentile(&flow_times, 0.99)
     );
+    if args.json {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "{}",
+            json!({
+                "flows": args.flows,
+                "complete": ok_flows,
+                "concurrency": args.concurrency,
+                "seconds": elapsed.as_secs_f64(),
+                "flowsPerSecond": args.flows as f64 / elapsed.as_secs_f64(),
+                "p50Ms": ms(percentile(&flow_times, 0.5)),
+                "p99Ms": ms(percentile(&flow_times, 0.99)),
+                "maxMs": ms(flow_times.last().copied().unwrap_or_default()),
+            })
+        );
+    }
     let stats = std::mem::take(&mut *env.stats.lock().unwrap_or_else(|p| p.into_inner()));
     let mut endpoints: Vec<_> = stats.per_endpoint.iter().collect();
     endpoints.sort_by(|a, b| a.0.cmp(b.0));

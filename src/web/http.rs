@@ -248,11 +248,20 @@ async fn send(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpRespons
     let method = Method::from_bytes(request.method.as_bytes()).map_err(|_| {
         SendFailure::Refused(TransportError::Network("not an HTTP method".to_owned()))
     })?;
+    let cache = if method == Method::GET {
+        RequestCache::NoStore
+    } else {
+        RequestCache::Default
+    };
     let builder = RequestBuilder::new(&request.url)
         .method(method)
         .headers(gloo_net::http::Headers::from_raw(headers))
-        // Auth answers are one-off: never from or into the HTTP cache.
-        .cache(RequestCache::NoStore)
+        // Auth answers are one-off: never from or into the HTTP cache. A POST is never answered
+        // from the cache whatever the server sends (RFC 9111 §4: a stored POST answer serves no
+        // later POST), so POSTs keep the `default` mode: `no-store`, `reload` and `no-cache` all
+        // make Chromium skip its CORS preflight cache too, doubling every flow's requests. GETs
+        // (getUser) could be cached on the server's word, so they stay `no-store`.
+        .cache(cache)
         .redirect(RequestRedirect::Manual)
         .abort_signal(Some(signal));
     let built = match &request.body {
