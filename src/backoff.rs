@@ -365,6 +365,7 @@ mod tests {
         );
     }
 
+    #[cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
     proptest::proptest! {
         #[test]
         fn http_dates_agree_with_httpdate_on_any_date(secs in 0u64..253_402_300_800, form in 0u8..3) {
