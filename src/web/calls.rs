@@ -260,6 +260,7 @@ enum Jwt {
 
 impl Jwt {
     /// The bearer to send; an empty string sends none (Ratio answers 401, as for no JWT).
+    #[inline(never)] // shared by the nine calls, not copied into each
     fn read(&self, name: &str) -> Result<Option<Secret>, RatioAuthError> {
         let (value, required) = match self {
             Jwt::Optional(value) => (value, false),
@@ -290,6 +291,7 @@ where
 
 /// The call's `signal`: `None` for `undefined` and `null`, a `config` error for anything that
 /// is not a real `AbortSignal` (read as `signIn` reads its own, see [`caller_signal`]).
+#[inline(never)] // shared by the nine calls, not copied into each
 fn read_signal(name: &str, signal: &JsValue) -> Result<Option<AbortSignal>, RatioAuthError> {
     if signal.is_undefined() || signal.is_null() {
         return Ok(None);
@@ -299,6 +301,7 @@ fn read_signal(name: &str, signal: &JsValue) -> Result<Option<AbortSignal>, Rati
         .ok_or_else(|| bad_argument(name, "signal, when given, as an AbortSignal"))
 }
 
+#[inline(never)] // shared by the nine calls, not copied into each
 fn send(
     shared: Rc<Shared>,
     name: &'static str,
@@ -368,11 +371,13 @@ fn status_kind(status: u16, code: Option<&ErrorCode>) -> ErrorKind {
     ErrorKind::from(&crate::flow::kind_for_status(status, code))
 }
 
+#[inline(never)] // shared by the nine calls, not copied into each
 fn bad_argument(name: &str, expected: &str) -> RatioAuthError {
     // Never echo the argument: it may hold a code or personal data.
     RatioAuthError::config(format!("api.{name} expects {expected}"))
 }
 
+#[inline(never)] // shared by the nine calls, not copied into each
 fn wallet_address(name: &str, request: &JsValue) -> Result<Address, RatioAuthError> {
     string_property(request, "walletAddress")
         .and_then(|text| Address::parse(text.trim()).ok())
@@ -389,14 +394,19 @@ fn read<T: FromJson>(
     expected: &str,
     value: JsValue,
 ) -> Result<T, RatioAuthError> {
-    // The app's object may be a Proxy or have throwing getters (or a `toJSON`): a plain copy
-    // is read, as the browser's JSON text, with the engine's reader.
+    read_tree(name, expected, value)
+        .and_then(|tree| T::from_json(&tree).map_err(|_| bad_argument(name, expected)))
+}
+
+/// The app's request as a JSON tree. The app's object may be a Proxy or have throwing getters
+/// (or a `toJSON`): a plain copy is read, as the browser's JSON text, with the engine's reader.
+#[inline(never)] // shared by the typed readers above
+fn read_tree(name: &str, expected: &str, value: JsValue) -> Result<json::Value, RatioAuthError> {
     let plain = plain_copy(&value, 4, 64).ok_or_else(|| bad_argument(name, expected))?;
     js_sys::JSON::stringify(&plain)
         .ok()
         .and_then(|text| text.as_string())
         .and_then(|text| json::parse(&text).ok())
-        .and_then(|tree| T::from_json(&tree).ok())
         .ok_or_else(|| bad_argument(name, expected))
 }
 
