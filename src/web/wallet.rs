@@ -16,7 +16,7 @@ use web_sys::AbortSignal;
 
 use super::errors::{ErrorKind, RatioAuthError, sanitize_external_text};
 use super::js::{
-    ArrayError, array_items, follow, function_property, integer_property, property, set_property,
+    ArrayError, array_items, find_text, follow, function_property, integer_property, property, set_property,
     string_property, thrown_message,
 };
 use super::time::{Interrupted, race};
@@ -235,7 +235,8 @@ fn is_user_denial_quirk(thrown: &JsValue) -> bool {
     let says_denied = |value: &JsValue| {
         string_property(value, "message").is_some_and(|message| {
             let message = message.to_ascii_lowercase();
-            message.contains("user denied") || message.contains("user rejected")
+            find_text(&message, "user denied").is_some()
+                || find_text(&message, "user rejected").is_some()
         })
     };
     let data = property(thrown, "data");
