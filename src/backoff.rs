@@ -11,7 +11,6 @@
 //! All arithmetic saturates: huge policies, huge `Retry-After` values and clocks near `u64::MAX`
 //! give large answers or `None`, never an overflow or a panic.
 
-
 /// Limits of a [`Backoff`]. Times in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -88,14 +87,25 @@ fn http_date_unix_seconds(s: &[u8]) -> Option<u64> {
         b"Dec",
     ];
     const DAYS: [&str; 7] = [
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
     ];
     let num = |b: &[u8]| -> Option<u64> {
         b.iter().try_fold(0u64, |n, d| {
             d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
         })
     };
-    let month = |b: &[u8]| MONTHS.iter().position(|m| m[..] == *b).map(|i| i as u64 + 1);
+    let month = |b: &[u8]| {
+        MONTHS
+            .iter()
+            .position(|m| m[..] == *b)
+            .map(|i| i as u64 + 1)
+    };
     // `hh:mm:ss` as seconds of the day.
     let clock = |b: &[u8]| -> Option<u64> {
         if b.len() != 8 || b[2] != b':' || b[5] != b':' {
@@ -111,7 +121,13 @@ fn http_date_unix_seconds(s: &[u8]) -> Option<u64> {
             return None;
         }
         let day = num(&s[5..7])?;
-        (short_day(&s[..3])?, num(&s[12..16])?, month(&s[8..11])?, day, clock(&s[17..25])?)
+        (
+            short_day(&s[..3])?,
+            num(&s[12..16])?,
+            month(&s[8..11])?,
+            day,
+            clock(&s[17..25])?,
+        )
     } else if s.len() == 24 && s[3] == b' ' {
         // asctime: the day is space-padded
         if s[7] != b' ' || s[10] != b' ' || s[19] != b' ' {
@@ -121,7 +137,13 @@ fn http_date_unix_seconds(s: &[u8]) -> Option<u64> {
             b' ' => num(&s[9..10])?,
             _ => num(&s[8..10])?,
         };
-        (short_day(&s[..3])?, num(&s[20..24])?, month(&s[4..7])?, day, clock(&s[11..19])?)
+        (
+            short_day(&s[..3])?,
+            num(&s[20..24])?,
+            month(&s[4..7])?,
+            day,
+            clock(&s[11..19])?,
+        )
     } else {
         // RFC 850: `Weekday, dd-Mon-yy hh:mm:ss GMT`
         let weekday = DAYS.iter().position(|d| s.starts_with(d.as_bytes()))?;
@@ -134,14 +156,33 @@ fn http_date_unix_seconds(s: &[u8]) -> Option<u64> {
         }
         let yy = num(&r[9..11])?;
         let year = if yy < 70 { 2000 + yy } else { 1900 + yy };
-        (weekday, year, month(&r[5..8])?, num(&r[2..4])?, clock(&r[12..20])?)
+        (
+            weekday,
+            year,
+            month(&r[5..8])?,
+            num(&r[2..4])?,
+            clock(&r[12..20])?,
+        )
     };
     if !(1970..=9999).contains(&year) || day == 0 {
         return None;
     }
     let is_leap = |y: u64| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
     let leap = is_leap(year);
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if day > month_days[(mon - 1) as usize] {
         return None;
     }
@@ -357,7 +398,11 @@ mod tests {
             "Sunday, 06-Nov-94X08:49:37 GMT",
             "Sun, 06 Nov 1994 08:49:37 GMT\u{0}",
         ] {
-            assert_eq!(http_date_unix_seconds(text.as_bytes()), oracle(text), "{text:?}");
+            assert_eq!(
+                http_date_unix_seconds(text.as_bytes()),
+                oracle(text),
+                "{text:?}"
+            );
         }
         assert_eq!(
             http_date_unix_seconds(b"Sun, 06 Nov 1994 08:49:37 GMT"),

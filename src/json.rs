@@ -820,9 +820,29 @@ mod tests {
     #[test]
     fn refuses_what_json_refuses() {
         for bad in [
-            "", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", ".5", "1e", "+1", "nul",
-            "\"\u{1}\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "[1] 2",
-            "{a:1}", "'a'", "\"abc", "NaN", "Infinity",
+            "",
+            " ",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "-",
+            ".5",
+            "1e",
+            "+1",
+            "nul",
+            "\"\u{1}\"",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "[1] 2",
+            "{a:1}",
+            "'a'",
+            "\"abc",
+            "NaN",
+            "Infinity",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} parsed");
         }
@@ -845,7 +865,10 @@ mod tests {
         // Written back as it came: `JSON.parse` of it reads `a` as 2 too.
         assert_eq!(v.to_json_string(), r#"{"a":1,"b":0,"a":2}"#);
         let mut map = v.as_object().unwrap().clone();
-        assert_eq!(map.insert("a".into(), Value::from(3u64)), Some(Value::from(2u64)));
+        assert_eq!(
+            map.insert("a".into(), Value::from(3u64)),
+            Some(Value::from(2u64))
+        );
         assert_eq!(map.get("a"), Some(&Value::from(3u64)));
         assert_eq!(map.remove("a"), Some(Value::from(3u64)));
         assert!(!map.contains_key("a") && map.len() == 1);

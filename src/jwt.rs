@@ -393,8 +393,8 @@ fn opt_unix_seconds(v: Option<&Value>, claim: &'static str) -> Result<Option<i64
 
 #[cfg(test)]
 mod tests {
-    use base64::Engine as _;
     use super::*;
+    use base64::Engine as _;
     use serde_json::{Value, json};
 
     fn b64(bytes: &[u8]) -> String {
@@ -651,8 +651,9 @@ mod tests {
     #[test]
     fn base64url_agrees_with_the_base64_crate() {
         for text in [
-            "", "=", "==", "A", "AA", "AAA", "AAAA", "AQ", "AR", "AQ==", "AQ=", "AQ===", "AQI", "AQI=",
-            "AQM", "AQID", "AQID====", "AQI==", "AQID=", "A==", "A=AA", "-_-_", "+/+/", "YQ", "YWI", "YWJj", "YWJjZA", "Y Q",
+            "", "=", "==", "A", "AA", "AAA", "AAAA", "AQ", "AR", "AQ==", "AQ=", "AQ===", "AQI",
+            "AQI=", "AQM", "AQID", "AQID====", "AQI==", "AQID=", "A==", "A=AA", "-_-_", "+/+/",
+            "YQ", "YWI", "YWJj", "YWJjZA", "Y Q",
         ] {
             assert_eq!(base64url_decode(text), crate_decode(text), "{text:?}");
         }

@@ -224,7 +224,6 @@ extern "C" {
     fn console_warn(text: &str);
 }
 
-
 /// Small retries so failure tests stay fast; bounded total so nothing can hang.
 fn auth_with(extra: Value) -> RatioAuth {
     let mut options = json!({

@@ -261,7 +261,6 @@ extern "C" {
     fn hostile_errors() -> Array;
 }
 
-
 fn prop(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }

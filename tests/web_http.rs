@@ -46,7 +46,6 @@ extern "C" {
     fn restore_fetch();
 }
 
-
 /// The driver's config for the sandbox: loopback, so the sandbox's client secret is allowed.
 fn sandbox_config() -> Config {
     let options = format!(

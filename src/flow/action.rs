@@ -1,7 +1,6 @@
 //! What the engine asks its driver to do ([`Action`]), the prompts it shows ([`Prompt`]) and
 //! what a successful flow yields ([`Outcome`]).
 
-
 use crate::api::{HttpRequest, UserMask};
 use crate::eip191::Address;
 use crate::json::{ToJson, Value};

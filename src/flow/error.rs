@@ -19,7 +19,6 @@
 
 use std::fmt;
 
-
 use crate::api::{Endpoint, ErrorCode};
 use crate::eip191::Address;
 use crate::json::{Map, ToJson, Value};

@@ -3,7 +3,6 @@
 //!
 //! Serialised (for JS) as `{"type": "stateChanged", "state": "smsSend", …}`, camelCase.
 
-
 use crate::api::{Endpoint, ErrorCode};
 use crate::eip191::Address;
 use crate::json::{ToJson, Value};

@@ -26,7 +26,6 @@
 
 use std::fmt;
 
-
 use crate::api::Endpoint;
 use crate::eip191::Address;
 use crate::json::{ToJson, Value};

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-
 use crate::api::{Endpoint, HttpRequest};
 use crate::json::{ToJson, Value};
 use crate::jwt::FactorKind;

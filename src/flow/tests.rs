@@ -105,7 +105,8 @@ impl Harness {
         for event in &events {
             self.debug.push_str(&format!("{event:?}\n"));
             // Every event must serialise for JS.
-            self.debug.push_str(&crate::json::ToJson::to_json(event).to_json_string());
+            self.debug
+                .push_str(&crate::json::ToJson::to_json(event).to_json_string());
             self.debug.push('\n');
         }
         self.events.extend(events);
@@ -1448,7 +1449,7 @@ fn a_contract_wallet_with_code_is_left_to_the_server() {
     let outcome = h.expect_done();
     assert_eq!(outcome.wallet_kind, WalletKind::Contract);
     assert_eq!(outcome.wallet_address, wallet_a());
-    let finished = h.events.last().map(|e| as_json(e));
+    let finished = h.events.last().map(as_json);
     assert_eq!(
         finished.as_ref().map(|f| &f["walletKind"]),
         Some(&json!("contract"))
@@ -1457,7 +1458,7 @@ fn a_contract_wallet_with_code_is_left_to_the_server() {
         .events
         .iter()
         .find(|e| matches!(e, FlowEvent::SignatureLeftToServer { .. }))
-        .map(|e| as_json(e));
+        .map(as_json);
     assert_eq!(
         left,
         Some(
@@ -1480,7 +1481,7 @@ fn an_eoa_outcome_says_eoa() {
     h.give_code(Channel::Sms, "123456", Some(&t.wallet_returning));
     h.respond(200, json!({"sessionJwt": t.wallet_sms}));
     assert_eq!(h.expect_done().wallet_kind, WalletKind::Eoa);
-    let finished = h.events.last().map(|e| as_json(e));
+    let finished = h.events.last().map(as_json);
     assert_eq!(
         finished.as_ref().map(|f| &f["walletKind"]),
         Some(&json!("eoa"))
@@ -1769,7 +1770,7 @@ fn rate_limits_give_up_with_the_retry_time() {
         .events
         .iter()
         .find(|e| matches!(e, FlowEvent::Failed { .. }))
-        .map(|e| as_json(e));
+        .map(as_json);
     let failed_error = failed.as_ref().map(|f| &f["error"]);
     assert_eq!(
         failed_error.map(|e| &e["retryAt"]),
@@ -1999,10 +2000,7 @@ fn events_serialise_as_camel_case_objects() {
         json!({"type": "tokenIssued", "token": {"id": 1, "factor": "wallet", "purpose": "walletSignIn"}, "factors": ["wallet"]})
     );
     assert_eq!(FlowState::SmsOtpPrompt.as_str(), "smsOtpPrompt");
-    assert_eq!(
-        as_json(&FlowState::SmsOtpPrompt),
-        json!("smsOtpPrompt")
-    );
+    assert_eq!(as_json(&FlowState::SmsOtpPrompt), json!("smsOtpPrompt"));
     assert_eq!(
         as_json(&FlowPath::FactorFirst),
         json!(FlowPath::FactorFirst.as_str())
@@ -2106,7 +2104,10 @@ fn random_drivers_always_end_and_keep_the_ledger_rules() {
             steps += 1;
             assert!(steps < 2_000, "seed {seed}: the flow did not end");
             for event in flow.drain_events() {
-                let text = format!("{event:?}{}", crate::json::ToJson::to_json(&event).to_json_string());
+                let text = format!(
+                    "{event:?}{}",
+                    crate::json::ToJson::to_json(&event).to_json_string()
+                );
                 for secret in &secrets {
                     assert!(
                         !text.contains(secret.as_str()),
@@ -2430,7 +2431,11 @@ fn codes_that_are_not_codes_read_as_unknown_and_server_text_stays_out_of_events(
     h.respond(403, json!({"code": hostile, "message": hostile}));
     let error = h.expect_fail();
     assert_eq!(error.code, Some(ErrorCode::Unknown));
-    let events: String = h.events.iter().map(|e| crate::json::ToJson::to_json(e).to_json_string()).collect();
+    let events: String = h
+        .events
+        .iter()
+        .map(|e| crate::json::ToJson::to_json(e).to_json_string())
+        .collect();
     assert!(!events.contains("eyJhbGciOiJIUzI1NiJ9"), "{events}");
     assert!(!events.contains("123456"), "{events}");
     assert!(events.contains(r#""code":"UNKNOWN""#), "{events}");
@@ -2753,7 +2758,10 @@ fn reload(h: &mut Harness) -> FlowSnapshot {
     // serde_json reads the text, and what it writes back (keys sorted, as the serde_json-based
     // writer did) reads as the same snapshot.
     let theirs: Value = ok(serde_json::from_str(&json));
-    assert_eq!(ok(FlowSnapshot::from_json(&theirs.to_string())).to_json(), json);
+    assert_eq!(
+        ok(FlowSnapshot::from_json(&theirs.to_string())).to_json(),
+        json
+    );
     let read = ok(FlowSnapshot::from_json(&json));
     h.flow = ok(Flow::restore(config(), &read, h.now));
     h.collect();

@@ -30,8 +30,8 @@ use crate::api::{
     WalletAuthenticateRequest, WalletStartRequest, WalletStartResponse,
 };
 use crate::backoff::parse_retry_after;
-use crate::json::{self, FromJson};
 use crate::eip191::Address;
+use crate::json::{self, FromJson};
 use crate::secret::Secret;
 
 /// The low-level calls of one `RatioAuth` (its `api` getter).
@@ -389,11 +389,7 @@ fn wallet_address(name: &str, request: &JsValue) -> Result<Address, RatioAuthErr
         })
 }
 
-fn read<T: FromJson>(
-    name: &str,
-    expected: &str,
-    value: JsValue,
-) -> Result<T, RatioAuthError> {
+fn read<T: FromJson>(name: &str, expected: &str, value: JsValue) -> Result<T, RatioAuthError> {
     read_tree(name, expected, value)
         .and_then(|tree| T::from_json(&tree).map_err(|_| bad_argument(name, expected)))
 }

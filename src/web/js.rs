@@ -83,7 +83,12 @@ pub(crate) fn plain_copy(value: &JsValue, depth: u8, max_len: u32) -> Option<JsV
     }
     if depth == 0 || !value.is_object() {
         let marker = js_sys::Object::new();
-        Reflect::set(&marker, &JsValue::from_str("ratio-auth:unsupported"), &JsValue::TRUE).ok()?;
+        Reflect::set(
+            &marker,
+            &JsValue::from_str("ratio-auth:unsupported"),
+            &JsValue::TRUE,
+        )
+        .ok()?;
         return Some(marker.into());
     }
     match array_items(value, max_len) {

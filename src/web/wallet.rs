@@ -16,8 +16,8 @@ use web_sys::AbortSignal;
 
 use super::errors::{ErrorKind, RatioAuthError, sanitize_external_text};
 use super::js::{
-    ArrayError, array_items, find_text, follow, function_property, integer_property, property, set_property,
-    string_property, thrown_message,
+    ArrayError, array_items, find_text, follow, function_property, integer_property, property,
+    set_property, string_property, thrown_message,
 };
 use super::time::{Interrupted, race};
 use crate::eip191::{Address, challenge_hex};

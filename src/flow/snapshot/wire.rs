@@ -225,7 +225,7 @@ struct Obj<'a>(&'a Map);
 impl<'a> Obj<'a> {
     fn new(value: &'a Value, keys: &[&str]) -> Result<Obj<'a>, SnapshotError> {
         let map = value.as_object().ok_or(UNREADABLE)?;
-        if map.len() != keys.len() || !keys.iter().all(|key| map.contains_key(*key)) {
+        if map.len() != keys.len() || !keys.iter().all(|key| map.contains_key(key)) {
             return Err(UNREADABLE);
         }
         Ok(Obj(map))
