@@ -115,20 +115,14 @@ impl Number {
 
     /// An integer literal (no fraction, no exponent) that fits a `u64`.
     pub fn as_u64(&self) -> Option<u64> {
-        let digits = self.0.as_bytes();
-        if digits.first() == Some(&b'-') || digits.iter().any(|b| !b.is_ascii_digit()) {
-            return None;
-        }
-        digits.iter().try_fold(0u64, |n, d| {
-            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-        })
+        digits_u64(&self.0)
     }
 
     /// An integer literal (no fraction, no exponent) that fits an `i64`.
     pub fn as_i64(&self) -> Option<i64> {
         match self.0.strip_prefix('-') {
             Some(rest) => {
-                let n = Number(rest.to_owned()).as_u64()?;
+                let n = digits_u64(rest)?;
                 if n == 1 << 63 {
                     Some(i64::MIN)
                 } else {
@@ -182,6 +176,17 @@ impl Number {
         };
         i64::try_from(value).ok()
     }
+}
+
+/// A run of ASCII digits as a `u64` (`None` for anything else, or beyond `u64`).
+fn digits_u64(text: &str) -> Option<u64> {
+    let digits = text.as_bytes();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 impl From<u64> for Number {

@@ -59,16 +59,6 @@ fn opt<T>(value: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
     value.map_or(Value::Null, f)
 }
 
-/// An object from its fields, inserted one by one (collecting into the `BTreeMap` would
-/// instantiate a sort for the bundle).
-fn obj<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    let mut map = Map::new();
-    for (key, value) in fields {
-        map.insert(key.to_owned(), value);
-    }
-    Value::Object(map)
-}
-
 fn text(value: &str) -> Value {
     Value::String(value.to_owned())
 }
@@ -87,7 +77,7 @@ fn names<T: Copy>(items: &[T], name: fn(T) -> &'static str) -> Value {
 
 pub(super) fn encode(s: &FlowSnapshot) -> Value {
     let phase = match &s.phase {
-        SavedPhase::Wallet { purpose } => obj([
+        SavedPhase::Wallet { purpose } => Value::object([
             ("kind", text("wallet")),
             ("purpose", text(purpose.as_str())),
         ]),
@@ -98,39 +88,39 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
             attempt,
             sends,
             resend_available_at,
-        } => obj([
+        } => Value::object([
             ("kind", text("otp")),
             ("purpose", text(purpose.as_str())),
             ("channel", text(channel.as_str())),
             (
                 "sent",
                 opt(sent.as_ref(), |sent| {
-                    obj([("id", text(&sent.id)), ("mask", text(&sent.mask))])
+                    Value::object([("id", text(&sent.id)), ("mask", text(&sent.mask))])
                 }),
             ),
             ("attempt", Value::from(*attempt)),
             ("sends", Value::from(*sends)),
             ("resendAvailableAt", opt_u64(*resend_available_at)),
         ]),
-        SavedPhase::ConfirmLink => obj([("kind", text("confirmLink"))]),
-        SavedPhase::AddToUser => obj([("kind", text("addToUser"))]),
+        SavedPhase::ConfirmLink => Value::object([("kind", text("confirmLink"))]),
+        SavedPhase::AddToUser => Value::object([("kind", text("addToUser"))]),
     };
     let step = match &s.step {
-        SavedStep::Ask { prompt, problem } => obj([
+        SavedStep::Ask { prompt, problem } => Value::object([
             ("kind", text("ask")),
             ("prompt", text(prompt.as_str())),
             ("problem", opt(*problem, |p| text(p.as_str()))),
         ]),
         SavedStep::Wait { until_ms, call } => {
             let call = match call {
-                SavedCall::WalletStart => obj([("kind", text("walletStart"))]),
-                SavedCall::OtpSend { channel } => obj([
+                SavedCall::WalletStart => Value::object([("kind", text("walletStart"))]),
+                SavedCall::OtpSend { channel } => Value::object([
                     ("kind", text("otpSend")),
                     ("channel", text(channel.as_str())),
                 ]),
-                SavedCall::AddToUser => obj([("kind", text("addToUser"))]),
+                SavedCall::AddToUser => Value::object([("kind", text("addToUser"))]),
             };
-            obj([
+            Value::object([
                 ("kind", text("wait")),
                 ("untilMs", Value::from(*until_ms)),
                 ("call", call),
@@ -138,7 +128,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
         }
     };
     let user_mask = opt(s.user_mask.as_ref(), |m| {
-        obj([
+        Value::object([
             ("id", opt_text(&m.id)),
             ("createTime", opt_text(&m.create_time)),
             ("updateTime", opt_text(&m.update_time)),
@@ -156,16 +146,16 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
         .iter()
         .map(|e| {
             let status = match e.status {
-                TokenStatus::Current => obj([("status", text("current"))]),
+                TokenStatus::Current => Value::object([("status", text("current"))]),
                 TokenStatus::Superseded { by } => {
-                    obj([("status", text("superseded")), ("by", Value::from(by))])
+                    Value::object([("status", text("superseded")), ("by", Value::from(by))])
                 }
-                TokenStatus::Revoked { reason } => obj([
+                TokenStatus::Revoked { reason } => Value::object([
                     ("status", text("revoked")),
                     ("reason", text(reason.as_str())),
                 ]),
             };
-            obj([
+            Value::object([
                 ("id", Value::from(e.id)),
                 ("factor", text(e.factor.as_str())),
                 ("purpose", text(e.purpose.as_str())),
@@ -176,7 +166,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
             ])
         })
         .collect();
-    obj([
+    Value::object([
         ("version", Value::from(s.version)),
         ("savedAtMs", Value::from(s.saved_at_ms)),
         ("expiresAtMs", Value::from(s.expires_at_ms)),
@@ -198,7 +188,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
         ("walletKind", text(s.wallet_kind.as_str())),
         (
             "backoff",
-            obj([
+            Value::object([
                 ("attempts", Value::from(s.backoff.attempts)),
                 ("firstFailureAt", opt_u64(s.backoff.first_failure_at)),
                 ("retryAt", opt_u64(s.backoff.retry_at)),
@@ -207,7 +197,7 @@ pub(super) fn encode(s: &FlowSnapshot) -> Value {
         ),
         (
             "ledger",
-            obj([
+            Value::object([
                 ("nextId", Value::from(s.ledger.next_id)),
                 ("signedWallet", opt_text(&s.ledger.signed_wallet)),
                 ("phoneConflict", Value::Bool(s.ledger.phone_conflict)),
