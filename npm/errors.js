@@ -59,3 +59,36 @@ export function ratioAuthError(kind, shortMessage, extra = {}) {
   Object.assign(error, fields);
   return error;
 }
+
+/**
+ * Text from outside (a server's or a wallet's error message) made safe to show: JWT-shaped tokens
+ * and standalone runs of 6 to 8 digits (one-time codes) masked, capped at 200 characters so a
+ * whole HTML page never becomes a message. The same rule as the wasm's `sanitize_external_text`.
+ */
+export function sanitizeExternalText(text) {
+  const masked = maskTokens(String(text), true);
+  const chars = Array.from(masked);
+  return chars.length > 200 ? chars.slice(0, 200).join("") + "…" : masked;
+}
+
+function maskTokens(text, digits) {
+  return text.replace(/[A-Za-z0-9_.-]+/g, (token) => {
+    const trimmed = token.replace(/\.+$/, "");
+    const jwt = trimmed.startsWith("eyJ") && (trimmed.match(/\./g) || []).length >= 2;
+    const code = digits && /^[0-9]{6,8}$/.test(trimmed);
+    return jwt || code ? "***" + token.slice(trimmed.length) : token;
+  });
+}
+
+/**
+ * An error whose text has a part from outside: `shortMessage` is ours, `details` the outside
+ * text, sanitised; `message` is `short: detail`, or `short (Ratio: detail)` with `ratio`. An
+ * empty detail is none.
+ */
+export function detailedError(kind, shortMessage, detail, { ratio = false, ...extra } = {}) {
+  const clean = sanitizeExternalText(detail ?? "");
+  if (clean.trim() === "") return ratioAuthError(kind, shortMessage, extra);
+  const error = ratioAuthError(kind, maskTokens(shortMessage, false), { ...extra, details: clean });
+  error.message = maskTokens(ratio ? `${shortMessage} (Ratio: ${clean})` : `${shortMessage}: ${clean}`, false);
+  return error;
+}
