@@ -30,3 +30,4 @@ pub mod jwt;
 pub mod secret;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+pub mod wire;
