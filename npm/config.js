@@ -316,13 +316,14 @@ function checkBaseUrl(text) {
 
 /**
  * `localhost`, 127.0.0.0/8 or `[::1]`, as the URL parser normalises them (`127.1` has already
- * become `127.0.0.1`). The octets are read as Rust's `u8` parse reads them (an optional `+`, then
- * digits, at most 255).
+ * become `127.0.0.1`). Digits only: the URL parser keeps `127.0.0.+1` as a domain name (which DNS
+ * may resolve anywhere), so it is not loopback — the wasm's `u8` parse, which allows a `+`, let
+ * it through.
  */
 export function isLoopbackHost(hostname) {
   if (hostname === "localhost" || hostname === "[::1]") return true;
   const octets = hostname.split(".");
-  return octets.length === 4 && octets[0] === "127" && octets.slice(1).every((octet) => /^\+?[0-9]+$/.test(octet) && Number(octet) <= 255);
+  return octets.length === 4 && octets[0] === "127" && octets.slice(1).every((octet) => /^[0-9]{1,3}$/.test(octet) && Number(octet) <= 255);
 }
 
 /** The path prefix before the endpoints' `/v1/…`: no trailing `/`s, no final `/v1` segment. */

@@ -48,6 +48,8 @@ export function isRatioAuthError(value) {
  */
 export function ratioAuthError(kind, shortMessage, extra = {}) {
   const { details, cause, ...fields } = extra;
+  // A message is never the place for a JWT (an app's option or argument may hold one).
+  shortMessage = maskTokens(String(shortMessage), false);
   const message = details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage;
   const error = cause === undefined ? new Error(message) : new Error(message, { cause });
   error.name = "RatioAuthError";
@@ -90,5 +92,42 @@ export function detailedError(kind, shortMessage, detail, { ratio = false, ...ex
   if (clean.trim() === "") return ratioAuthError(kind, shortMessage, extra);
   const error = ratioAuthError(kind, maskTokens(shortMessage, false), { ...extra, details: clean });
   error.message = maskTokens(ratio ? `${shortMessage} (Ratio: ${clean})` : `${shortMessage}: ${clean}`, false);
+  return error;
+}
+
+/**
+ * The RatioAuthError of fields the wasm engine wrote (`{ kind, message, shortMessage, details?,
+ * code?, status?, retryAt?, signedBy?, walletCode?, reason? }`), with `cause` when given.
+ * `kind`, `shortMessage`, `details`, `code` and `status` are always own properties, as on every
+ * error of this package; the kind's fields only when present.
+ */
+export function errorFromFields(fields, cause) {
+  const error = cause === undefined ? new Error(fields.message) : new Error(fields.message, { cause });
+  error.name = "RatioAuthError";
+  error.kind = fields.kind;
+  error.shortMessage = fields.shortMessage ?? fields.message;
+  error.details = fields.details;
+  error.code = fields.code;
+  error.status = fields.status;
+  for (const key of ["retryAt", "signedBy", "walletCode", "reason"]) {
+    if (fields[key] !== undefined) error[key] = fields[key];
+  }
+  return error;
+}
+
+/** The fields of a RatioAuthError, for the engine (the driver ends a flow with it). */
+export function errorFields(error) {
+  const fields = { kind: error.kind, message: error.message };
+  for (const key of ["retryAt", "walletCode", "reason"]) {
+    if (error[key] !== undefined) fields[key] = error[key];
+  }
+  return fields;
+}
+
+/** `error` with `cause` when it has none yet. */
+export function orCause(error, cause) {
+  if (cause !== undefined && error.cause === undefined) {
+    Object.defineProperty(error, "cause", { value: cause, writable: true, configurable: true, enumerable: false });
+  }
   return error;
 }

@@ -1,7 +1,9 @@
-// ratio-auth: the package's entry. A thin shell around the wasm (wasm/ratio_auth.js): it loads
-// the module on first use, keeps the session between sign-ins (session.js), finds wallets
-// (wallets.js) and guards errors (errors.js) without the wasm. Every decision of a sign-in —
-// which path, which token, when to retry — is made in the wasm's engine; this file only adapts.
+// ratio-auth: the package's entry. It loads the wasm engine (wasm/ratio_auth.js) on first use and
+// drives it (core.js: the sign-in loop in driver.js, the api calls in api.js, over http.js,
+// eip1193.js, prompts.js, config.js, flowstore.js), keeps the session between sign-ins
+// (session.js), finds wallets (wallets.js) and guards errors (errors.js) without the wasm. Every
+// decision of a sign-in — which path, which token, when to retry — is made in the wasm's engine;
+// the JS only does what the engine asks (fetch, sign, prompt, sleep) and reports back.
 //
 // Importing it touches no browser API, so it is safe under Node and server-side rendering;
 // calls made there reject with a `config` error whose reason is "unsupportedEnvironment".
@@ -35,9 +37,27 @@ function load() {
     loading = (async () => {
       checkEnvironment();
       try {
-        const glue = await import("./wasm/ratio_auth.js");
+        // The driver's modules come with the wasm, on first use: importing the package loads
+        // only this shell (a bundler that splits code makes them a chunk of their own). All of
+        // them are asked for at once, while the wasm downloads and compiles, rather than found
+        // import by import (an unbundled page would otherwise fetch them in three waves).
+        const gluePromise = import("./wasm/ratio_auth.js"); // first: the wasm waits for it
+        const driver = Promise.all([
+          import("./core.js"),
+          import("./driver.js"),
+          import("./api.js"),
+          import("./config.js"),
+          import("./flowstore.js"),
+          import("./prompts.js"),
+          import("./eip1193.js"),
+          import("./http.js"),
+          import("./abort.js"),
+        ]);
+        driver.catch(() => {}); // awaited below; a wasm failure must not leave it unhandled
+        const glue = await gluePromise;
         await glue.default(wasmSource === undefined ? undefined : { module_or_path: wasmSource });
-        return glue;
+        const [{ Core }] = await driver;
+        return { glue, Core };
       } catch (cause) {
         throw ratioAuthError("network", "the ratio-auth WebAssembly module could not be loaded", { reason: "wasmLoad", cause });
       }
@@ -116,7 +136,7 @@ export class RatioAuth {
         'flowStorage: "sessionStorage" needs storage: "sessionStorage" (or a storage adapter): a saved sign-in holds its steps\' session JWTs, which would outlive a session kept in memory',
       );
     }
-    // The wasm keeps no session of its own: this shell does.
+    // Core keeps no session of its own: this shell does.
     this.#wasmOptions = { ...rest, storage: "none" };
     this.api = Object.freeze(
       Object.fromEntries(Object.entries(API_CALLS).map(([name, jwtUse]) => [name, (request, callOptions) => this.#call(name, jwtUse, request, callOptions)])),
@@ -130,9 +150,9 @@ export class RatioAuth {
 
   #wasm() {
     if (this.#core === null) {
-      this.#core = load().then((glue) => {
-        const core = new glue.RatioAuth(this.#wasmOptions);
-        return { glue, core, api: core.api };
+      this.#core = load().then(({ glue, Core }) => {
+        const core = new Core(glue, this.#wasmOptions);
+        return { core, api: core.api };
       });
       this.#core.catch(() => {
         this.#core = null;
@@ -223,8 +243,8 @@ export class RatioAuth {
   }
 
   async #describe(jwt) {
-    const { glue } = await this.#wasm();
-    return { sessionJwt: jwt, ...glue.sessionInfo(jwt) };
+    const { core } = await this.#wasm();
+    return { sessionJwt: jwt, ...core.sessionInfo(jwt) };
   }
 
   /** The session of a stored JWT for listeners, or null; a wasm that fails to load leaves the bare JWT. */

@@ -46,7 +46,3 @@ ensure_node_modules() {
   fi
 }
 
-# wasm-pack builds pkg/ (scripts/build-pkg); about 5 minutes to install from crates.io.
-ensure_wasm_pack() {
-  wasm-pack --version >/dev/null 2>&1 || cargo install wasm-pack --locked
-}

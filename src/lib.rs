@@ -14,10 +14,11 @@
 //! - [`api`]: the Ratio API as data: endpoints, request/response bodies, error codes, the exact
 //!   HTTP requests (headers included); tolerant reading, strict writing.
 //! - [`flow`]: the sans-IO sign-in engine running the four flows, with its token ledger.
-//! - `web` (wasm32 only): the browser driver: fetch, the EIP-1193 wallet bridge, prompts,
-//!   JS errors, options, JWT storage, timers (the package's JS shell in `npm/` wraps it).
+//! - [`wire`]: the engine as JSON text in and out, for the package's JS driver (`npm/`), which
+//!   does the browser's part (fetch, the EIP-1193 wallet bridge, prompts, timers, storage); on
+//!   `wasm32` its functions are the module's exports (`src/wasm.rs`).
 //!
-//! Nothing in here performs IO except the browser driver, which exists only on `wasm32`.
+//! Nothing in here performs IO: the browser driver is the JS shell's.
 
 #![forbid(unsafe_code)]
 
@@ -29,5 +30,5 @@ pub mod json;
 pub mod jwt;
 pub mod secret;
 #[cfg(target_arch = "wasm32")]
-pub mod web;
+mod wasm;
 pub mod wire;

@@ -312,6 +312,13 @@ async fn api_calls_build_exact_requests_and_read_answers_with_the_flows_kinds() 
     assert_eq!(error["retryAt"], 1_003_000);
     assert_eq!(error["code"], "TOO_MANY_REQUESTS");
     assert!(!error.to_string().contains("123456"), "a code-shaped run is masked: {error}");
+    // An absurd Retry-After still gives an exact JS integer (2^53 - 1 at most), never a rounded float.
+    let absurd = parse(&wire::api_response(
+        "smsSend",
+        &json!({ "status": 429, "retryAfter": "99999999999999999999", "body": "" }).to_string(),
+        1_000_000,
+    ));
+    assert_eq!(absurd["error"]["retryAt"], (1u64 << 53) - 1, "{absurd}");
     let malformed = parse(&wire::api_response("smsSend", r#"{"status":200,"body":"[]"}"#, 0));
     assert_eq!(malformed["error"]["kind"], "badResponse", "{malformed}");
 

@@ -120,6 +120,9 @@ test("cleartext_http_only_to_loopback", () => {
     "http://192.168.1.20:8080",
     "http://localhost.evil.com",
     "http://127.0.0.1.evil.com",
+    // A domain name to the URL parser (a `+` is no IPv4 digit), so not loopback.
+    "http://127.0.0.+1",
+    "http://127.+0.+0.+1",
     "http://128.0.0.1",
     "http://[::2]",
     "http://0.0.0.0",
