@@ -37,26 +37,15 @@ function load() {
     loading = (async () => {
       checkEnvironment();
       try {
-        // The driver's modules come with the wasm, on first use: importing the package loads
-        // only this shell (a bundler that splits code makes them a chunk of their own). All of
-        // them are asked for at once, while the wasm downloads and compiles, rather than found
-        // import by import (an unbundled page would otherwise fetch them in three waves).
-        const gluePromise = import("./wasm/ratio_auth.js"); // first: the wasm waits for it
-        const driver = Promise.all([
-          import("./core.js"),
-          import("./driver.js"),
-          import("./api.js"),
-          import("./config.js"),
-          import("./flowstore.js"),
-          import("./prompts.js"),
-          import("./eip1193.js"),
-          import("./http.js"),
-          import("./abort.js"),
-        ]);
+        // The driver (core.js and what it imports) comes with the wasm, on first use: importing
+        // the package loads only this shell (a bundler that splits code makes it a chunk of its
+        // own). The glue is asked for first: the wasm download waits for it.
+        const gluePromise = import("./wasm/ratio_auth.js");
+        const driver = import("./core.js");
         driver.catch(() => {}); // awaited below; a wasm failure must not leave it unhandled
         const glue = await gluePromise;
         await glue.default(wasmSource === undefined ? undefined : { module_or_path: wasmSource });
-        const [{ Core }] = await driver;
+        const { Core } = await driver;
         return { glue, Core };
       } catch (cause) {
         throw ratioAuthError("network", "the ratio-auth WebAssembly module could not be loaded", { reason: "wasmLoad", cause });
