@@ -13,23 +13,13 @@ import { endpoint, httpTimeoutMs } from "./config.js";
 import { errorFromFields, orCause, ratioAuthError } from "./errors.js";
 import { send, transportErrorToJs } from "./http.js";
 
-/** How each call takes a session JWT. */
-const JWT_USE = {
-  walletStart: "none",
-  walletAuthenticate: "optional",
-  walletAddToUser: "required",
-  smsSend: "optional",
-  smsAuthenticate: "optional",
-  emailSend: "optional",
-  emailAuthenticate: "optional",
-  createUser: "required",
-  getUser: "required",
-};
-
-/** The nine calls of one Core; `walletStart(request, signal)`, the others `(request, jwt, signal)`. */
-export function makeApi(ctx) {
+/**
+ * The calls of one Core; `calls` says how each takes a session JWT ("none", "optional",
+ * "required": index.js's table). `walletStart(request, signal)`, the others `(request, jwt, signal)`.
+ */
+export function makeApi(ctx, calls) {
   const api = {};
-  for (const [name, use] of Object.entries(JWT_USE)) {
+  for (const [name, use] of Object.entries(calls)) {
     api[name] = use === "none" ? (request, signal) => call(ctx, name, use, request, undefined, signal) : (request, jwt, signal) => call(ctx, name, use, request, jwt, signal);
   }
   return Object.freeze(api);

@@ -19,7 +19,9 @@
 // Unknown options are refused: a misspelt security option must not be silently ignored.
 // Values are read one by one inside try and never echoed: one may be a credential.
 
-import { ratioAuthError } from "./errors.js";
+import { ratioAuthError, rustTrim, wellFormed } from "./errors.js";
+
+export { rustTrim, wellFormed };
 
 /** HTTP timeout when `timeoutMs` is not given. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 15_000;
@@ -59,23 +61,8 @@ const RETRY_KEYS = ["maxAttempts", "baseDelayMs", "maxDelayMs", "maxTotalMs"];
  * does not mask, hence this copy of its rule.
  */
 export function configError(message) {
-  return ratioAuthError("config", maskJwts(message));
-}
-
-function maskJwts(text) {
-  return text.replace(/[A-Za-z0-9_.-]+/g, (token) => {
-    const trimmed = token.replace(/\.+$/, "");
-    const jwt = trimmed.startsWith("eyJ") && (trimmed.match(/\./g) || []).length >= 2;
-    return jwt ? "***" + token.slice(trimmed.length) : token;
-  });
-}
-
-/**
- * The wasm reads JS strings as Rust strings: lone surrogates become U+FFFD on the way in.
- * Checks and echoes work on that text.
- */
-export function wellFormed(text) {
-  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  // ratioAuthError masks JWT-shaped tokens in the message, as the wasm's errors did.
+  return ratioAuthError("config", message);
 }
 
 /** A string quoted as the engine's JSON writer quotes it (not JSON.stringify: \b and \f differ). */
@@ -92,15 +79,6 @@ export function quote(text) {
     else out += c;
   }
   return out + '"';
-}
-
-// Rust's `str::trim`: Unicode White_Space, which is not JS's set (U+0085 is, U+FEFF is not).
-const RUST_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
-const RUST_TRIM = new RegExp(`^${RUST_SPACE}+|${RUST_SPACE}+$`, "g");
-
-/** `str::trim` of the Rust. */
-export function rustTrim(text) {
-  return text.replace(RUST_TRIM, "");
 }
 
 /** `JsValue::is_object`: typeof "object" and not null (a function is not one). */

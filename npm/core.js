@@ -17,8 +17,11 @@ import { FlowStore } from "./flowstore.js";
 export class Core {
   #ctx;
 
-  /** Checks the options; throws a `config` RatioAuthError when they are wrong or unsafe. */
-  constructor(glue, options) {
+  /**
+   * Checks the options; throws a `config` RatioAuthError when they are wrong or unsafe. `calls`:
+   * the api calls and how each takes a session JWT (index.js's table).
+   */
+  constructor(glue, options, calls) {
     const config = checkOptions(options);
     this.#ctx = {
       glue,
@@ -27,7 +30,7 @@ export class Core {
       engineConfig: JSON.stringify({ ...engineConfig(config), snapshots: config.flowStorage }),
       flows: new FlowStore(config.flowStorage, config.baseUrl),
     };
-    this.api = makeApi(this.#ctx);
+    this.api = makeApi(this.#ctx, calls);
   }
 
   /** Runs a whole sign-in; a new one replaces any saved sign-in at once. */

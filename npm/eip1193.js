@@ -10,7 +10,7 @@
 // compares by. The EIP-55 checksum form (what results print) needs keccak: the wasm gives it.
 
 import { race, TIMED_OUT, ABORTED, signalAborted } from "./abort.js";
-import { detailedError, sanitizeExternalText } from "./errors.js";
+import { detailedError, rustTrim, sanitizeExternalText, wellFormed } from "./errors.js";
 
 /** EIP-1193 and JSON-RPC error codes this bridge tells apart. */
 export const codes = Object.freeze({
@@ -46,22 +46,10 @@ function stringProperty(target, key) {
   return typeof value === "string" ? value : null;
 }
 
-// Rust's `str::trim` (Unicode White_Space): unlike JS's trim it keeps U+FEFF and strips U+0085.
-const RUST_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
-const RUST_TRIM = new RegExp(`^${RUST_SPACE}+|${RUST_SPACE}+$`, "g");
-
-function rustTrim(text) {
-  return text.replace(RUST_TRIM, "");
-}
-
 function asciiLower(text) {
   return text.replace(/[A-Z]+/g, (run) => run.toLowerCase());
 }
 
-/** A JS string as Rust receives it: lone surrogates become U+FFFD. */
-function wellFormed(text) {
-  return text.replace(/\p{Cs}/gu, "\uFFFD");
-}
 
 // Beyond this an f64 no longer holds every integer exactly.
 const INTEGER_LIMIT = 9_000_000_000_000_000;
@@ -332,16 +320,6 @@ function isUserDenialQuirk(thrown) {
   );
 }
 
-// A last line of defence, as the Rust's RatioAuthError::new masks JWT-shaped tokens in every
-// message: errors.js's ratioAuthError does not when there is no detail (`requested` is the app's).
-function maskJwts(text) {
-  return text.replace(/[A-Za-z0-9_.-]+/g, (token) => {
-    const trimmed = token.replace(/\.+$/, "");
-    const jwt = trimmed.startsWith("eyJ") && (trimmed.match(/\./g) || []).length >= 2;
-    return jwt ? "***" + token.slice(trimmed.length) : token;
-  });
-}
-
 /**
  * The RatioAuthError of a WalletError (`From<WalletError> for RatioAuthError`): its kind and
  * reason, the summary as `shortMessage`, the wallet's message as `details`, `walletCode`; and as
@@ -355,7 +333,7 @@ export function walletErrorToJs(error) {
   if (reason !== undefined) extra.reason = reason;
   if (error.walletCode !== null && error.walletCode !== undefined) extra.walletCode = error.walletCode;
   if (error.hasThrown && error.thrown !== undefined) extra.cause = error.thrown;
-  return detailedError(kind, maskJwts(error.summary), WITH_MESSAGE.has(tag) ? error.walletMessage : "", extra);
+  return detailedError(kind, error.summary, WITH_MESSAGE.has(tag) ? error.walletMessage : "", extra);
 }
 
 /**

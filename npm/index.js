@@ -71,7 +71,7 @@ export async function init({ wasmUrl } = {}) {
 
 const SESSION_EVENTS = new Set(["signedIn", "signedOut", "refreshed", "expired"]);
 
-/** The nine low-level calls: whether the wasm call takes a JWT, and whether it needs one. */
+/** The nine low-level calls: whether each takes a session JWT, and whether it needs one (api.js builds them from this). */
 const API_CALLS = {
   walletStart: "none",
   walletAuthenticate: "optional",
@@ -140,7 +140,7 @@ export class RatioAuth {
   #wasm() {
     if (this.#core === null) {
       this.#core = load().then(({ glue, Core }) => {
-        const core = new Core(glue, this.#wasmOptions);
+        const core = new Core(glue, this.#wasmOptions, API_CALLS);
         return { core, api: core.api };
       });
       this.#core.catch(() => {

@@ -8,8 +8,8 @@
 // followed through a fresh promise, so a hostile answer becomes a typed error, never a TypeError.
 
 import { ABORTED, TIMED_OUT, abortedError, callerSignal, race, signalAborted } from "./abort.js";
-import { ratioAuthError } from "./errors.js";
-import { configError, isObject, ownKeys, quote, rustTrim, wellFormed } from "./config.js";
+import { ratioAuthError, rustTrim, wellFormed } from "./errors.js";
+import { configError, isObject, ownKeys, quote } from "./config.js";
 
 export const SIGN_IN_KEYS = Object.freeze(["provider", "account", "firstFactor", "prompts", "onEvent", "signal"]);
 /** `resumeSignIn` takes the account and the first factor from the saved flow. */
