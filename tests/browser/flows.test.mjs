@@ -4,198 +4,21 @@
 // called the wasm's own `RatioAuth` class; these must pass against the package as built today
 // and against the JS driver that replaces the wasm's.
 //
-// Every sign-in goes through `flowKit.checked` (installed in the page below, a port of
-// web_flows.rs's `Run::sign_in` with tests/support/leaks.js): besides the outcome, no event, no
-// part of the error and no console line of the flow may hold a JWT the page received, a code,
-// or the client secret.
+// Every sign-in goes through `watch.checked` (watch.mjs's page half, the one leak watch the
+// browser suites share: tests/support/leaks.js, and a port of web_flows.rs's `Run::sign_in`):
+// besides the outcome, no event, no part of the error and no console line of the flow may hold a
+// JWT the page received, a code, or the client secret (watch.mjs's `assertFlowClean`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { suite } from "./harness.mjs";
+import { openWatched, assertFlowClean, expectError as expectErrorOf, assertSignedIn, jwtPayload } from "./watch.mjs";
 
 const s = suite("flows");
 
-const CLIENT_SECRET = "sandbox-secret";
-
-/**
- * Runs in the page (serialised by page.evaluate, so self-contained): `window.flowKit`, this
- * file's in-page helpers that kit.js does not have: the leak watch, a fuller error description
- * (the cause's code and data), EIP-55 checksums computed with noble (not the SDK), sandbox users
- * and contract wallets.
- */
-async function installFlowKit() {
-  const { keccak_256 } = await import("@noble/hashes/sha3.js");
-  const JWT_PATTERN = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
-  const BODY_CAP = 1 << 20;
-
-  // Everything in `value` as text: own properties (enumerable or not, so `message`, `stack` and
-  // `cause` too), nested objects a few levels deep; never throws.
-  function dump(value, depth = 4) {
-    try {
-      if (value === null || value === undefined) return String(value);
-      if (typeof value !== "object" && typeof value !== "function") return String(value);
-      if (depth === 0) return "…";
-      const parts = [];
-      for (const key of Object.getOwnPropertyNames(value)) {
-        let item;
-        try { item = value[key]; } catch (_) { item = "(getter threw)"; }
-        parts.push(key + "=" + dump(item, depth - 1));
-      }
-      return "{" + parts.join(", ") + "}";
-    } catch (_) {
-      return "(unreadable)";
-    }
-  }
-
-  // Wraps the console methods and fetch: every console line, every JWT in any response's headers
-  // or body, every code in an outbox answer (the SDK's fetches and the test's alike).
-  function watchStart() {
-    const watch = { console: [], jwts: new Set(), otps: new Set(), reads: [], saved: {}, fetch: window.fetch };
-    for (const name of ["log", "info", "warn", "error", "debug", "trace"]) {
-      const original = console[name];
-      watch.saved[name] = original;
-      console[name] = function (...args) {
-        watch.console.push(name + ": " + args.map((arg) => dump(arg)).join(" "));
-        return original.apply(this, args);
-      };
-    }
-    const readBody = async (response) => {
-      for (const [, value] of response.headers) for (const jwt of value.match(JWT_PATTERN) || []) watch.jwts.add(jwt);
-      if (!response.body) return;
-      const reader = response.body.getReader();
-      const chunks = [];
-      let size = 0;
-      try {
-        while (size < BODY_CAP) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          chunks.push(value);
-          size += value.length;
-        }
-      } finally {
-        reader.cancel().catch(() => {});
-      }
-      const text = new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
-      for (const jwt of text.match(JWT_PATTERN) || []) watch.jwts.add(jwt);
-      try {
-        const json = JSON.parse(text);
-        for (const sent of Array.isArray(json) ? json : []) if (sent && typeof sent.otp === "string") watch.otps.add(sent.otp);
-      } catch (_) {}
-    };
-    window.fetch = function (...args) {
-      return watch.fetch.apply(this, args).then((response) => {
-        watch.reads.push(readBody(response.clone()).catch(() => {}));
-        return response;
-      });
-    };
-    return watch;
-  }
-
-  async function watchStop(watch, error) {
-    Object.assign(console, watch.saved);
-    window.fetch = watch.fetch;
-    await Promise.allSettled(watch.reads);
-    return { console: watch.console, jwts: [...watch.jwts], otps: [...watch.otps], error: error === undefined ? "" : dump(error) };
-  }
-
-  /** kit.describeError, plus what the tests read of the cause (an Error's code; a plain object's data). */
-  function describe(error) {
-    const out = kit.describeError(error);
-    if (typeof error === "object" && error !== null && error.cause !== undefined) {
-      const cause = error.cause;
-      if (typeof cause === "object" && cause !== null) {
-        out.cause = {
-          isError: cause instanceof Error,
-          isTypeError: cause instanceof TypeError,
-          name: cause.name,
-          message: cause.message,
-          code: cause.code,
-          data: cause.data === undefined ? undefined : JSON.parse(JSON.stringify(cause.data)),
-        };
-      } else {
-        out.cause = { value: String(cause) };
-      }
-    }
-    return out;
-  }
-
-  /** EIP-55, computed here (noble's keccak), not by the SDK. */
-  function checksum(address) {
-    const lower = address.toLowerCase().replace(/^0x/, "");
-    const hash = Array.from(keccak_256(new TextEncoder().encode(lower)), (b) => b.toString(16).padStart(2, "0")).join("");
-    let out = "0x";
-    for (let i = 0; i < lower.length; i += 1) out += parseInt(hash[i], 16) >= 8 ? lower[i].toUpperCase() : lower[i];
-    return out;
-  }
-
-  /**
-   * `auth[method](run.options)` under the watch. Resolves { res: { ok } | { error }, seen,
-   * record, events, prompts }: the Node side checks `seen` for leaks.
-   */
-  async function checked(auth, run, method = "signIn") {
-    const watch = watchStart();
-    let ok;
-    let error;
-    let failed = false;
-    try {
-      ok = await auth[method](run.options);
-    } catch (thrown) {
-      failed = true;
-      error = thrown;
-    }
-    const seen = await watchStop(watch, failed ? error : undefined);
-    const record = kit.runRecord(run);
-    return {
-      res: failed ? { error: describe(error) } : { ok: JSON.parse(JSON.stringify(ok)) },
-      seen,
-      record,
-      events: record.events.map((entry) => entry.event),
-      prompts: record.prompts,
-    };
-  }
-
-  /** `POST /sandbox/users`; returns the user's id. */
-  async function createUser(contact, walletAddress) {
-    const body = { phoneNumber: contact.phone, emailAddress: contact.email };
-    if (walletAddress) body.walletAddress = checksum(walletAddress);
-    const reply = await kit.sandboxPost("/sandbox/users", body);
-    if (reply.status !== 201) throw new Error("createUser: " + reply.status + " " + reply.text);
-    return reply.body.id;
-  }
-
-  function contact() {
-    return { phone: kit.randomPhone(), email: kit.randomEmail() };
-  }
-
-  /** A contract wallet at a fresh address, registered with the sandbox, whose provider answers eth_getCode per `mode` and signs with the owner's key. */
-  async function contractWallet(mode) {
-    const key = kit.randomKey();
-    const owner = kit.randomKey();
-    const wallet = kit.testWallet(mode, { key, signerKey: owner });
-    const reply = await kit.sandboxPost("/sandbox/contract-wallets", { address: checksum(wallet.address), owner: checksum(kit.addressOf(owner)) });
-    if (reply.status !== 201) throw new Error("contract wallet refused: " + reply.status + " " + reply.text);
-    return wallet;
-  }
-
-  /** Returns the sandbox's (status, body) so the Node side asserts it is (200, { accept }). */
-  async function setContractSupport(accept) {
-    const reply = await kit.sandboxPost("/sandbox/contract-wallets/support", { accept });
-    return { status: reply.status, body: reply.body };
-  }
-
-  async function smsSentTo(phone) {
-    const reply = await kit.sandboxGet("/sandbox/outbox?to=" + encodeURIComponent(phone));
-    if (reply.status !== 200) throw new Error("outbox: " + reply.status);
-    return Array.isArray(reply.body) ? reply.body.length : 0;
-  }
-
-  window.flowKit = { dump, describe, checksum, checked, createUser, contact, contractWallet, setContractSupport, smsSentTo };
-}
-
-/** A fresh page with kit, the package and flowKit; runs `fn(arg)` in it; fails on uncaught page errors. */
+/** A fresh watched page (kit, the package and watch.mjs's page half); runs `fn(arg)` in it; fails on uncaught page errors. */
 async function inPage(fn, arg) {
-  const page = await s.open();
+  const page = await openWatched(s);
   try {
-    await page.evaluate(installFlowKit);
     const result = await page.evaluate(fn, arg);
     assert.deepEqual(page.problems, [], "uncaught errors in the page");
     return result;
@@ -204,47 +27,18 @@ async function inPage(fn, arg) {
   }
 }
 
-/** web_flows.rs's `Run::checked` leak check over what `flowKit.checked` saw. */
-function assertNoLeaks(c) {
-  const { seen, record, events, res } = c;
-  if (res.ok) {
-    assert.ok(seen.jwts.includes(res.ok.sessionJwt), "the watch saw no response with the session JWT: it is not watching");
-  }
-  const otps = [...seen.otps, ...record.codes, ...record.typed];
-  const texts = [["the error", JSON.stringify(seen.error)], ...seen.console.map((line) => ["a console line", JSON.stringify(line)]), ["an event", JSON.stringify(events)]];
-  for (const [what, text] of texts) {
-    assert.ok(!text.includes(CLIENT_SECRET), `${what} holds the client secret: ${text}`);
-    const jwt = seen.jwts.find((j) => text.includes(j));
-    assert.equal(jwt, undefined, `${what} holds a JWT: ${text}`);
-    // Codes as whole runs of digits (a code inside a timestamp is not a leak).
-    const code = text.split(/[^0-9]/).find((run) => otps.includes(run));
-    assert.equal(code, undefined, `${what} holds a code (${code}): ${text}`);
-  }
-}
-
-/** The flow's outcome; asserts it was a RatioAuthError of `kind` and returns its description. */
+/** The flow's outcome (`watch.checked`): leak-checked; a RatioAuthError of `kind`, whose description it returns. */
 function expectError(c, kind) {
-  assertNoLeaks(c);
-  const { res } = c;
-  assert.ok(res.error, `expected a ${kind} error, got ${JSON.stringify(res.ok)}`);
-  const error = res.error;
-  assert.ok(error.isError, "not an Error");
-  assert.equal(error.name, "RatioAuthError");
-  assert.equal(error.kind, kind, `message: ${error.message}`);
-  return error;
+  assertFlowClean(c);
+  return expectErrorOf(c.res, kind);
 }
 
-/** The flow's result; asserts it signed in on `path` with the wallet at `checksum`. */
+/** The flow's result (`watch.checked`): leak-checked; signed in on `path` with the wallet at `checksum`. */
 function expectSignedIn(c, path, checksum, verified) {
-  assertNoLeaks(c);
-  const { res } = c;
-  assert.ok(res.ok, `expected a sign-in, got ${JSON.stringify(res.error)}`);
-  const result = res.ok;
-  assert.equal(result.path, path, JSON.stringify(result));
-  assert.equal(result.walletAddress, checksum);
-  assert.equal(result.walletVerified, verified);
-  assert.equal(result.sessionJwt.split(".").length, 3);
-  return result;
+  assertFlowClean(c);
+  assert.ok(c.res.ok, `expected a sign-in, got ${JSON.stringify(c.res.error)}`);
+  assertSignedIn(c.res.ok, path, checksum, verified);
+  return c.res.ok;
 }
 
 /** Events must be typed and never carry the JWT or a code. */
@@ -258,11 +52,6 @@ function assertEventsClean(events, secrets) {
   }
 }
 
-/** The payload of a JWT, decoded here (base64url JSON), not by the SDK. */
-function jwtPayload(jwt) {
-  return JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8"));
-}
-
 const kindsOf = (prompts) => prompts.map((p) => p.kind);
 const last = (list) => list[list.length - 1];
 
@@ -273,15 +62,15 @@ const last = (list) => list[list.length - 1];
 test("returning user: wallet then sms", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet();
-    const contact = flowKit.contact();
-    await flowKit.createUser(contact, wallet.address);
+    const contact = watch.contact();
+    await watch.createUser(contact, wallet.address);
     const auth = new ra.RatioAuth(kit.baseOptions());
     const run = kit.makeSignIn(wallet.provider, { phone: contact.phone, email: contact.email });
-    const c = await flowKit.checked(auth, run);
+    const c = await watch.checked(auth, run);
     const session = await auth.session();
     await auth.signOut();
     const afterSignOut = await auth.session();
-    return { c, contact, checksum: flowKit.checksum(wallet.address), session, afterSignOut };
+    return { c, contact, checksum: watch.checksum(wallet.address), session, afterSignOut };
   });
   const result = expectSignedIn(r.c, "returning", r.checksum, true);
   assert.deepEqual(result.factors, ["wallet", "sms"]);
@@ -317,10 +106,10 @@ test("returning user: wallet then sms", async () => {
 test("new user: wallet then phone", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet();
-    const contact = flowKit.contact();
+    const contact = watch.contact();
     const run = kit.makeSignIn(wallet.provider, { phone: contact.phone, email: contact.email });
-    const c = await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run);
-    return { c, checksum: flowKit.checksum(wallet.address) };
+    const c = await watch.checked(new ra.RatioAuth(kit.baseOptions()), run);
+    return { c, checksum: watch.checksum(wallet.address) };
   });
   const result = expectSignedIn(r.c, "new", r.checksum, true);
   assert.equal(result.walletKind, "eoa");
@@ -332,12 +121,12 @@ test("new user: wallet then phone", async () => {
 test("new wallet of an existing user takes the link path", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet();
-    const contact = flowKit.contact();
-    const userId = await flowKit.createUser(contact, null);
+    const contact = watch.contact();
+    const userId = await watch.createUser(contact, null);
     const run = kit.makeSignIn(wallet.provider, { phone: contact.phone, email: contact.email });
-    const c = await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run);
+    const c = await watch.checked(new ra.RatioAuth(kit.baseOptions()), run);
     const user = await kit.sandboxGet("/sandbox/users/" + userId);
-    return { c, checksum: flowKit.checksum(wallet.address), user };
+    return { c, checksum: watch.checksum(wallet.address), user };
   });
   expectSignedIn(r.c, "linked", r.checksum, false);
   assert.deepEqual(kindsOf(r.c.prompts), ["phoneNumber", "confirmLink", "otp", "email", "otp"]);
@@ -353,13 +142,13 @@ test("new wallet of an existing user takes the link path", async () => {
 test("link path waits out a 429 Retry-After", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet();
-    const contact = flowKit.contact();
-    await flowKit.createUser(contact, null);
+    const contact = watch.contact();
+    await watch.createUser(contact, null);
     // Posted at the confirm prompt, i.e. after the 409: it hits the first-factor resend.
     const fault = { path: "/v1/auth/otp/sms:send", status: 429, retryAfterSeconds: 2, count: 1 };
     const run = kit.makeSignIn(wallet.provider, { phone: contact.phone, email: contact.email, faultOnConfirm: fault });
-    const c = await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run);
-    return { c, checksum: flowKit.checksum(wallet.address) };
+    const c = await watch.checked(new ra.RatioAuth(kit.baseOptions()), run);
+    return { c, checksum: watch.checksum(wallet.address) };
   });
   expectSignedIn(r.c, "linked", r.checksum, false);
 
@@ -376,12 +165,12 @@ test("link path waits out a 429 Retry-After", async () => {
 test("factor first: sms then wallet", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet();
-    const contact = flowKit.contact();
-    const userId = await flowKit.createUser(contact, null);
+    const contact = watch.contact();
+    const userId = await watch.createUser(contact, null);
     const run = kit.makeSignIn(wallet.provider, { phone: contact.phone, email: contact.email, firstFactor: "sms" });
-    const c = await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run);
+    const c = await watch.checked(new ra.RatioAuth(kit.baseOptions()), run);
     const user = await kit.sandboxGet("/sandbox/users/" + userId);
-    return { c, checksum: flowKit.checksum(wallet.address), user };
+    return { c, checksum: watch.checksum(wallet.address), user };
   });
   const result = expectSignedIn(r.c, "factorFirst", r.checksum, true);
   assert.deepEqual(result.factors, ["sms", "wallet"]);
@@ -395,11 +184,11 @@ test("factor first: sms then wallet", async () => {
 test("wrong code then right code", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet();
-    const contact = flowKit.contact();
-    await flowKit.createUser(contact, wallet.address);
+    const contact = watch.contact();
+    await watch.createUser(contact, wallet.address);
     const run = kit.makeSignIn(wallet.provider, { phone: contact.phone, email: contact.email, wrongOtpFirst: true });
-    const c = await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run);
-    return { c, checksum: flowKit.checksum(wallet.address) };
+    const c = await watch.checked(new ra.RatioAuth(kit.baseOptions()), run);
+    return { c, checksum: watch.checksum(wallet.address) };
   });
   expectSignedIn(r.c, "returning", r.checksum, true);
   const otp = r.c.prompts.filter((p) => p.kind === "otp");
@@ -415,7 +204,7 @@ test("the otp prompt asks for a resend", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet();
     const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail(), resendFirst: { resend: true } });
-    return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+    return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
   });
   expectError(r.c, "aborted");
   const scheduled = r.c.events.filter((e) => e.type === "resendScheduled");
@@ -428,8 +217,8 @@ test("the string resend is a code that is not six digits", async () => {
     const wallet = kit.testWallet();
     const phone = kit.randomPhone();
     const run = kit.makeSignIn(wallet.provider, { phone, email: kit.randomEmail(), resendFirst: "resend" });
-    const c = await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run);
-    return { c, checksum: flowKit.checksum(wallet.address), smsSent: await flowKit.smsSentTo(phone) };
+    const c = await watch.checked(new ra.RatioAuth(kit.baseOptions()), run);
+    return { c, checksum: watch.checksum(wallet.address), smsSent: await watch.smsSentTo(phone) };
   });
   expectSignedIn(r.c, "new", r.checksum, true);
   const otp = r.c.prompts.filter((p) => p.kind === "otp");
@@ -446,7 +235,7 @@ test("user rejection 4001", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet("reject4001");
     const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail() });
-    return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+    return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
   });
   const error = expectError(r.c, "userRejected");
   assert.equal(error.walletCode, 4001);
@@ -465,7 +254,7 @@ test("user rejection -32603 quirk", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet("quirk");
     const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail() });
-    return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+    return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
   });
   const error = expectError(r.c, "userRejected");
   assert.equal(error.walletCode, -32603);
@@ -477,7 +266,7 @@ test("a wallet failure while connecting keeps the wallet's error", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet("disconnected");
     const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail() });
-    return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+    return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
   });
   const error = expectError(r.c, "wallet");
   assert.equal(error.reason, "disconnected");
@@ -491,7 +280,7 @@ test("abort mid flow", async () => {
   const r = await inPage(async () => {
     const wallet = kit.testWallet();
     const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail(), otpNever: true, abortAfterMs: 100 });
-    return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+    return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
   });
   expectError(r.c, "aborted");
   assert.equal(last(r.c.events).error?.kind, "aborted");
@@ -502,7 +291,7 @@ test("accounts changed mid flow", async () => {
     const wallet = kit.testWallet();
     const other = kit.testWallet();
     const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail(), accountsChangedOnOtp: other.address, otpNever: true });
-    return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+    return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
   });
   const error = expectError(r.c, "wallet");
   assert.equal(error.reason, "accountsChanged");
@@ -517,7 +306,7 @@ test("a wallet that never answers times out", async () => {
     // one): ready() keeps that load out of the measured time.
     await auth.ready();
     const started = Date.now();
-    const c = await flowKit.checked(auth, run);
+    const c = await watch.checked(auth, run);
     return { c, elapsed: Date.now() - started };
   });
   expectError(r.c, "timeout");
@@ -530,8 +319,8 @@ test("a signature from another account", async () => {
     const signer = kit.randomKey();
     const wallet = kit.testWallet("ok", { key, signerKey: signer });
     const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail() });
-    const c = await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run);
-    return { c, signerChecksum: flowKit.checksum(kit.addressOf(signer)) };
+    const c = await watch.checked(new ra.RatioAuth(kit.baseOptions()), run);
+    return { c, signerChecksum: watch.checksum(kit.addressOf(signer)) };
   });
   const error = expectError(r.c, "signatureMismatch");
   assert.equal(error.signedBy, r.signerChecksum);
@@ -547,12 +336,12 @@ test("a signature from another account", async () => {
 
 test("a contract wallet signs in when the server accepts it", async () => {
   const r = await inPage(async () => {
-    const support = await flowKit.setContractSupport(true);
-    const wallet = await flowKit.contractWallet("contract");
-    const contact = flowKit.contact();
+    const support = await watch.setContractSupport(true);
+    const wallet = await watch.contractWallet("contract");
+    const contact = watch.contact();
     const run = kit.makeSignIn(wallet.provider, { phone: contact.phone, email: contact.email });
-    const c = await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run);
-    return { c, support, checksum: flowKit.checksum(wallet.address) };
+    const c = await watch.checked(new ra.RatioAuth(kit.baseOptions()), run);
+    return { c, support, checksum: watch.checksum(wallet.address) };
   });
   assert.deepEqual(r.support, { status: 200, body: { accept: true } });
   const result = expectSignedIn(r.c, "new", r.checksum, true);
@@ -568,16 +357,16 @@ test("a contract wallet signs in when the server accepts it", async () => {
 
 test("a server without contract wallets refuses with a typed error", async () => {
   const r = await inPage(async () => {
-    const wallet = await flowKit.contractWallet("contract");
-    const refuse = await flowKit.setContractSupport(false);
+    const wallet = await watch.contractWallet("contract");
+    const refuse = await watch.setContractSupport(false);
     let c;
     let restore;
     try {
       const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail() });
-      c = await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run);
+      c = await watch.checked(new ra.RatioAuth(kit.baseOptions()), run);
     } finally {
       // Put back before asserting, so a failure here does not spill into other tests.
-      restore = await flowKit.setContractSupport(true);
+      restore = await watch.setContractSupport(true);
     }
     return { c, refuse, restore };
   });
@@ -593,9 +382,9 @@ test("a server without contract wallets refuses with a typed error", async () =>
 
 test("an owner signature for an account without code stays a mismatch", async () => {
   const r = await inPage(async () => {
-    const wallet = await flowKit.contractWallet("contractNoCode");
+    const wallet = await watch.contractWallet("contractNoCode");
     const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail() });
-    return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+    return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
   });
   expectError(r.c, "signatureMismatch");
   assert.ok(!r.c.events.some((e) => e.type === "requestSent" && e.endpoint === "walletAuthenticate"));
@@ -612,7 +401,7 @@ test("malformed JSON is a bad response", async () => {
       await kit.addFault({ path: "/v1/auth/cryptoWallet:start", status: 200, body: '{"challenge": "Signing in' });
       const wallet = kit.testWallet();
       const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail() });
-      return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+      return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
     } finally {
       await kit.resetSandbox();
     }
@@ -629,7 +418,7 @@ test("an HTML 502 page is a server error", async () => {
       await kit.addFault({ path: "/v1/auth/cryptoWallet:start", status: 502, body: page, contentType: "text/html", count: 3 });
       const wallet = kit.testWallet();
       const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail() });
-      return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+      return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
     } finally {
       await kit.resetSandbox();
     }
@@ -651,7 +440,7 @@ test("a dropped connection is a network error", async () => {
       await kit.addFault({ path: "/v1/auth/cryptoWallet:start", status: 502, dropConnection: true, count: 100 });
       const wallet = kit.testWallet();
       const run = kit.makeSignIn(wallet.provider, { phone: kit.randomPhone(), email: kit.randomEmail() });
-      return { c: await flowKit.checked(new ra.RatioAuth(kit.baseOptions()), run) };
+      return { c: await watch.checked(new ra.RatioAuth(kit.baseOptions()), run) };
     } finally {
       await kit.resetSandbox();
     }

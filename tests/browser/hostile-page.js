@@ -1,23 +1,14 @@
 // In-page half of hostile.test.mjs (loaded by watch.mjs as `window.hostile`): the hostile
-// values of tests/web_hostile.rs, built here in the page — Proxies whose traps throw, throwing
-// getters and toString, revoked proxies, thenables whose `then` throws — and web_hostile.rs's
-// flow (a new user's wallet + phone sign-in, one hostile value at a time). Uses the page's
-// `kit`, `ra`, `leaks` and `watch` globals.
+// values of tests/web_hostile.rs — Proxies whose traps throw, throwing getters and toString,
+// revoked proxies, thenables whose `then` throws — built in the page by tests/js/hostile-values.mjs
+// (the Node tests' very builders, loaded before this file as `window.hostileValues`), and
+// web_hostile.rs's flow (a new user's wallet + phone sign-in, one hostile value at a time). Uses
+// the page's `kit`, `ra`, `leaks`, `watch` and `hostileValues` globals.
 
-const boom = (what) => { throw new Error("hostile " + what); };
-const ALL = ["get", "set", "has", "ownKeys", "getOwnPropertyDescriptor", "getPrototypeOf", "apply", "construct"];
-function trapProxy(target, traps) {
-  const handler = {};
-  for (const trap of traps) handler[trap] = () => boom(trap);
-  return new Proxy(target, handler);
-}
-function revoked() { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; }
-function throwingString() {
-  return { toString() { boom("toString"); }, valueOf() { boom("valueOf"); }, [Symbol.toPrimitive]() { boom("toPrimitive"); } };
-}
-function throwingGetter(object, key) {
-  return Object.defineProperty(object, key, { enumerable: true, configurable: true, get() { boom("getter " + key); } });
-}
+const { ALL, trapProxy, revoked, throwingString, throwingGetter } = hostileValues;
+// Here a hostile promise whose `constructor` getter throws is left to reject unhandled, as in
+// web_hostile.rs: the browser reports it, and hostile.test.mjs checks it is that case's.
+const UNHANDLED = { leaveUnhandled: true };
 const unhex = (text) => {
   const clean = text.replace(/^0x/i, "");
   const out = new Uint8Array(clean.length / 2);
@@ -31,76 +22,12 @@ export function authOptions() {
 }
 
 // [label, options, expected] with expected "ok" (harmless) or an error kind.
-export function hostileOptions(base) {
-  const good = () => ({ baseUrl: base, clientId: "sandbox", clientSecret: "sandbox-secret" });
-  const out = [];
-  for (const trap of ["get", "ownKeys", "getOwnPropertyDescriptor"]) out.push(["options " + trap, trapProxy(good(), [trap]), "config"]);
-  out.push(["options getPrototypeOf", trapProxy(good(), ["getPrototypeOf"]), "ok"]);
-  out.push(["options every trap", trapProxy(good(), ALL), "config"]);
-  out.push(["options revoked", revoked(), "config"]);
-  out.push(["options getter", throwingGetter(good(), "clientSecret"), "config"]);
-  out.push(["options inherited getter", Object.assign(Object.create(throwingGetter({}, "timeoutMs")), good()), "config"]);
-  for (const trap of ["get", "ownKeys", "getOwnPropertyDescriptor"]) out.push(["retry " + trap, { ...good(), retry: trapProxy({ maxAttempts: 2 }, [trap]) }, "config"]);
-  out.push(["retry every trap", { ...good(), retry: trapProxy({ maxAttempts: 2 }, ALL) }, "config"]);
-  out.push(["retry revoked", { ...good(), retry: revoked() }, "config"]);
-  out.push(["retry getter", { ...good(), retry: throwingGetter({}, "maxAttempts") }, "config"]);
-  for (const key of ["baseUrl", "clientId", "clientSecret", "clientSessionId", "deviceFingerprint", "storage", "timeoutMs", "dangerouslyAllowInsecureHttp", "dangerouslyAllowClientSecretInBrowser"]) {
-    out.push([key + " toString throws", { ...good(), [key]: throwingString() }, "config"]);
-    out.push([key + " symbol", { ...good(), [key]: Symbol("x") }, "config"]);
-    out.push([key + " proxy", { ...good(), [key]: trapProxy({}, ALL) }, "config"]);
-    out.push([key + " function proxy", { ...good(), [key]: trapProxy(function () {}, ALL) }, "config"]);
-    out.push([key + " revoked", { ...good(), [key]: revoked() }, "config"]);
-  }
-  for (const key of ["maxAttempts", "baseDelayMs", "maxDelayMs", "maxTotalMs"]) {
-    out.push(["retry." + key + " proxy", { ...good(), retry: { [key]: trapProxy({}, ALL) } }, "config"]);
-    out.push(["retry." + key + " valueOf throws", { ...good(), retry: { [key]: throwingString() } }, "config"]);
-    out.push(["retry." + key + " symbol", { ...good(), retry: { [key]: Symbol("x") } }, "config"]);
-  }
-  return out;
-}
+export const hostileOptions = hostileValues.hostileOptions;
 
-// The accounts and signature a test wallet gives, made hostile by `mode`.
-function hostileAccounts(mode, accounts) {
-  switch (mode) {
-    case "accountsLength": return new Proxy(accounts.slice(), { get(t, k) { if (k === "length") boom("length"); return Reflect.get(t, k); } });
-    case "accountsIndex": return new Proxy(accounts.slice(), { get(t, k) { if (k === "0") boom("index"); return Reflect.get(t, k); } });
-    case "accountsEveryTrap": return trapProxy(accounts.slice(), ALL);
-    case "accountsRevoked": return revoked();
-    case "accountsHugeLength": return new Proxy(accounts.slice(), { get(t, k) { if (k === "length") return 4294967295; return Reflect.get(t, k); } });
-    case "accountsEntryProxy": return [trapProxy({}, ALL)];
-    case "accountsEntryToString": return [throwingString()];
-    case "accountsThenGetter": return throwingGetter({}, "then");
-    default: return accounts.slice();
-  }
-}
-function hostileSignature(mode, signature) {
-  switch (mode) {
-    case "signatureProxy": return trapProxy({}, ALL);
-    case "signatureFunctionProxy": return trapProxy(function () {}, ALL);
-    case "signatureToString": return throwingString();
-    case "signatureThenGetter": return throwingGetter({}, "then");
-    case "signatureRejectsWithProxy": return Promise.reject(trapProxy({}, ALL));
-    case "signatureThrowsProxy": throw trapProxy({}, ALL);
-    case "signaturePromiseThenOwn": { const p = Promise.resolve(signature); return throwingGetter(p, "then"); }
-    case "signaturePromiseConstructor": { const p = Promise.resolve(trapProxy({}, ALL)); return throwingGetter(p, "constructor"); }
-    default: return signature;
-  }
-}
-function hostileAnswer(mode, answer) {
-  switch (mode) {
-    case "proxy": return trapProxy({}, ALL);
-    case "functionProxy": return trapProxy(function () {}, ALL);
-    case "revoked": return revoked();
-    case "toString": return throwingString();
-    case "thenGetter": return throwingGetter({}, "then");
-    case "thenProxy": return trapProxy({ then() {} }, ["get"]);
-    case "promiseThenOwn": return throwingGetter(Promise.resolve(answer), "then");
-    case "promiseConstructor": return throwingGetter(Promise.resolve(trapProxy({}, ALL)), "constructor");
-    case "resolvesToProxy": return Promise.resolve(trapProxy({}, ALL));
-    case "resendGetter": return throwingGetter({}, "resend");
-    default: return answer;
-  }
-}
+// The accounts and signature a test wallet gives, and the prompts' answers, made hostile by `mode`.
+const hostileAccounts = hostileValues.hostileAccounts;
+const hostileSignature = (mode, signature) => hostileValues.hostileSignature(mode, signature, UNHANDLED);
+const hostileAnswer = (mode, answer) => hostileValues.hostileAnswer(mode, answer, UNHANDLED);
 
 /**
  * A fresh wallet (its key here) and phone: the signIn options of a new user's wallet + phone
@@ -149,31 +76,7 @@ export function makeFlow(hostile = {}) {
 
 // signIn options made hostile, from the good ones of `run`: [label, options, expected kind].
 export function hostileSignInOptions(run) {
-  const good = run.options;
-  const out = [];
-  for (const trap of ["get", "ownKeys", "getOwnPropertyDescriptor"]) out.push(["signIn options " + trap, trapProxy({ ...good }, [trap]), "config"]);
-  out.push(["signIn options every trap", trapProxy({ ...good }, ALL), "config"]);
-  out.push(["signIn options revoked", revoked(), "config"]);
-  for (const key of ["provider", "prompts", "onEvent", "signal", "account", "firstFactor"]) {
-    out.push([key + " getter", throwingGetter({ ...good }, key), "config"]);
-    out.push([key + " proxy", { ...good, [key]: trapProxy({}, ALL) }, "config"]);
-    out.push([key + " revoked", { ...good, [key]: revoked() }, "config"]);
-  }
-  for (const key of ["account", "firstFactor"]) {
-    out.push([key + " toString throws", { ...good, [key]: throwingString() }, "config"]);
-    out.push([key + " symbol", { ...good, [key]: Symbol("x") }, "config"]);
-  }
-  out.push(["onEvent function proxy", { ...good, onEvent: trapProxy(function () {}, ALL) }, "ok"]);
-  out.push(["provider request getter", { ...good, provider: throwingGetter({ ...good.provider }, "request") }, "config"]);
-  out.push(["provider function proxy", { ...good, provider: trapProxy(function () {}, ALL) }, "config"]);
-  for (const name of ["phoneNumber", "email", "otp", "confirmLink"]) {
-    out.push(["prompts." + name + " getter", { ...good, prompts: throwingGetter({ ...good.prompts }, name) }, "config"]);
-  }
-  out.push(["signal proxy of an AbortSignal", { ...good, signal: new Proxy(new AbortController().signal, {}) }, "config"]);
-  out.push(["signal getPrototypeOf", { ...good, signal: trapProxy(new AbortController().signal, ["getPrototypeOf"]) }, "config"]);
-  out.push(["signal aborted getter", { ...good, signal: throwingGetter(new AbortController().signal, "aborted") }, "ok"]);
-  out.push(["signal reason getter", { ...good, signal: throwingGetter(AbortSignal.abort(), "reason") }, "aborted"]);
-  return out;
+  return hostileValues.hostileSignInOptions(run.options);
 }
 
 // Request objects for `auth.api.*` made hostile: [label, request].

@@ -1,10 +1,10 @@
 // Hostile JS values in Chromium through the package's public API: options, prompt answers,
 // provider results, `api` requests and arguments that are Proxies whose traps throw, objects
 // whose getters or toString throw, revoked proxies and thenables whose `then` throws (built in
-// the page: hostile-page.js). A port of tests/web_hostile.rs, which called the wasm's own
-// `RatioAuth` class. Each value must end in a typed RatioAuthError (or, where it is harmless,
-// be accepted), every promise must settle, and afterwards the same `RatioAuth` and a new one
-// must still sign in.
+// the page by tests/js/hostile-values.mjs, the Node tests' builders, for hostile-page.js). A
+// port of tests/web_hostile.rs, which called the wasm's own `RatioAuth` class. Each value must
+// end in a typed RatioAuthError (or, where it is harmless, be accepted), every promise must
+// settle, and afterwards the same `RatioAuth` and a new one must still sign in.
 //
 // The public constructor checks the options' shape and `storage` itself and hands the wasm a
 // copy of the rest (`{ ...rest, storage: "none" }`); the wasm checks that copy at `ready()`. So
@@ -15,7 +15,8 @@ import { suite } from "./harness.mjs";
 import { CLIENT_SECRET, openWatched, findLeak, leaksOf, seenTexts } from "./watch.mjs";
 
 const s = suite("hostile");
-const HOSTILE_PAGE = new URL("./hostile-page.js", import.meta.url);
+// The Node tests' hostile values (loaded first, as `window.hostileValues`) and this suite's page half.
+const HOSTILE_MODULES = { hostileValues: new URL("../js/hostile-values.mjs", import.meta.url), hostile: new URL("./hostile-page.js", import.meta.url) };
 
 /**
  * A fresh watched page with hostile-page.js for `body(page)`. Every uncaught page error must
@@ -24,7 +25,7 @@ const HOSTILE_PAGE = new URL("./hostile-page.js", import.meta.url);
  * throws rejects unhandled by itself ("unhandledrejection"). Nothing else.
  */
 async function withPage(body, allowed = {}) {
-  const page = await openWatched(s, { hostile: HOSTILE_PAGE });
+  const page = await openWatched(s, HOSTILE_MODULES);
   try {
     await body(page);
     const attributed = await page.evaluate(() => hostile.pageProblems);
@@ -132,29 +133,13 @@ test("hostile_prompt_answers_give_typed_errors", () => withPage(async (page) => 
   const r = await page.evaluate(async () => {
     const auth = new ra.RatioAuth(hostile.authOptions());
     const cases = [];
-    for (const [mode, kind] of [
-      // Resolving a promise reads `then`: a throwing read rejects it, which is the app
-      // cancelling (`aborted`, the exception as `cause`).
-      ["proxy", "aborted"],
-      ["functionProxy", "aborted"],
-      ["revoked", "aborted"],
-      ["thenGetter", "aborted"],
-      ["thenProxy", "aborted"],
-      ["promiseThenOwn", "aborted"],
-      ["promiseConstructor", "aborted"],
-      ["resolvesToProxy", "aborted"],
-      ["toString", "config"],
-      ["resendGetter", "config"],
-    ]) {
+    // Resolving a promise reads `then`: a throwing read rejects it, which is the app cancelling
+    // (`aborted`, the exception as `cause`).
+    for (const [mode, kind] of hostileValues.PHONE_NUMBER_ANSWERS) {
       hostile.at(`phoneNumber answers ${mode}`);
       cases.push({ label: `phoneNumber answers ${mode}`, kind, ...(await hostile.signIn(auth, hostile.makeFlow({ phone: mode }))) });
     }
-    for (const [mode, kind] of [
-      ["proxy", "aborted"],
-      ["toString", "config"],
-      ["resendGetter", "config"],
-      ["thenGetter", "aborted"],
-    ]) {
+    for (const [mode, kind] of hostileValues.OTP_ANSWERS) {
       hostile.at(`otp answers ${mode}`);
       cases.push({ label: `otp answers ${mode}`, kind, ...(await hostile.signIn(auth, hostile.makeFlow({ otp: mode }))) });
     }

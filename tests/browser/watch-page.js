@@ -1,7 +1,8 @@
-// In-page helpers of sessions.test.mjs and hostile.test.mjs that kit.js does not have (loaded by
-// watch.mjs from a blob URL as `window.watch`, after tests/support/leaks.js as `window.leaks`):
-// the leak watch around a call, EIP-55 checksums computed here (noble, not the SDK), sandbox
-// users and client sessions, pendingSignIn polling. Uses the page's `kit` and `ra` globals.
+// In-page helpers of flows.test.mjs, sessions.test.mjs and hostile.test.mjs that kit.js does not
+// have (loaded by watch.mjs from a blob URL as `window.watch`, after tests/support/leaks.js as
+// `window.leaks`): the leak watch around a call, EIP-55 checksums computed here (noble, not the
+// SDK), sandbox users, contract wallets and client sessions, pendingSignIn polling. Uses the
+// page's `kit` and `ra` globals.
 import { keccak_256 } from "@noble/hashes/sha3.js";
 
 /** EIP-55 of `address`, computed with noble's keccak (independently of the SDK). */
@@ -18,29 +19,42 @@ const attempt = (fn, fallback) => {
 };
 const FIELDS = ["name", "kind", "message", "shortMessage", "details", "code", "status", "retryAt", "signedBy", "walletCode", "reason"];
 
+/** `value` if it is a primitive that serialises (symbols and functions as their type); undefined for an object. */
+const primitive = (value) => {
+  if (value !== null && typeof value === "object") return undefined;
+  return typeof value === "symbol" || typeof value === "function" ? String(typeof value) : value;
+};
+
 /**
  * kit.describeError's fields, read so that nothing throws (a hostile value's traps, a cause that
- * is a Proxy): primitives only, plus whether the cause is a (Type)Error and its message.
+ * is a Proxy): primitives only, plus whether the cause is a (Type)Error, its message, its code
+ * (a wallet's error) and its data (as JSON).
  */
 export function describe(error) {
   if ((typeof error !== "object" && typeof error !== "function") || error === null) return { thrown: attempt(() => String(error), "(unprintable)") };
   const out = {};
   for (const key of FIELDS) {
-    const value = attempt(() => error[key], "(getter threw)");
-    if (value !== undefined && (value === null || typeof value !== "object")) out[key] = typeof value === "symbol" || typeof value === "function" ? String(typeof value) : value;
+    const value = primitive(attempt(() => error[key], "(getter threw)"));
+    if (value !== undefined) out[key] = value;
   }
   out.isError = attempt(() => error instanceof Error, false);
   out.isTypeError = attempt(() => error instanceof TypeError, false);
   const cause = attempt(() => error.cause, undefined);
   if (cause !== undefined) {
-    out.cause = (typeof cause === "object" || typeof cause === "function") && cause !== null
-      ? {
-          isError: attempt(() => cause instanceof Error, false),
-          isTypeError: attempt(() => cause instanceof TypeError, false),
-          name: attempt(() => String(cause.name), "(unreadable)"),
-          message: attempt(() => String(cause.message), "(unreadable)"),
-        }
-      : { value: attempt(() => String(cause), "(unprintable)") };
+    if ((typeof cause === "object" || typeof cause === "function") && cause !== null) {
+      out.cause = {
+        isError: attempt(() => cause instanceof Error, false),
+        isTypeError: attempt(() => cause instanceof TypeError, false),
+        name: attempt(() => String(cause.name), "(unreadable)"),
+        message: attempt(() => String(cause.message), "(unreadable)"),
+      };
+      const code = primitive(attempt(() => cause.code, "(getter threw)"));
+      if (code !== undefined) out.cause.code = code;
+      const data = attempt(() => cause.data, "(getter threw)");
+      if (data !== undefined) out.cause.data = attempt(() => JSON.parse(JSON.stringify(data)), "(unserialisable)");
+    } else {
+      out.cause = { value: attempt(() => String(cause), "(unprintable)") };
+    }
   }
   if (out.retryAt !== undefined) out.retryAtIsSafeInteger = Number.isSafeInteger(out.retryAt);
   return out;
@@ -102,6 +116,25 @@ export async function createClientSession(signingAddress) {
     { signingAddress: checksum(signingAddress), signingType: "EVM" },
     { "ratio-client-id": "sandbox", "ratio-client-secret": kit.CLIENT_SECRET },
   );
+  return { status: reply.status, body: reply.body };
+}
+
+/**
+ * A contract wallet at a fresh address, registered with the sandbox, whose provider answers
+ * eth_getCode per `mode` and signs with the owner's key.
+ */
+export async function contractWallet(mode) {
+  const key = kit.randomKey();
+  const owner = kit.randomKey();
+  const wallet = kit.testWallet(mode, { key, signerKey: owner });
+  const reply = await kit.sandboxPost("/sandbox/contract-wallets", { address: checksum(wallet.address), owner: checksum(kit.addressOf(owner)) });
+  if (reply.status !== 201) throw new Error("contract wallet refused: " + reply.status + " " + reply.text);
+  return wallet;
+}
+
+/** Returns the sandbox's (status, body) so the Node side asserts it is (200, { accept }). */
+export async function setContractSupport(accept) {
+  const reply = await kit.sandboxPost("/sandbox/contract-wallets/support", { accept });
   return { status: reply.status, body: reply.body };
 }
 

@@ -1,6 +1,6 @@
-// Node side of the leak watch shared by sessions.test.mjs and hostile.test.mjs: loads
-// tests/support/leaks.js (the very watch the Rust browser tests used) and watch-page.js into a
-// page, and ports tests/support/web_leaks.rs's check (`Leaks::check`, `seen_texts`) and
+// Node side of the leak watch shared by flows.test.mjs, sessions.test.mjs and hostile.test.mjs:
+// loads tests/support/leaks.js (the very watch the Rust browser tests used) and watch-page.js
+// into a page, and ports tests/support/web_leaks.rs's check (`Leaks::check`, `seen_texts`) and
 // web_flows.rs's `Run::checked`, `expect_error`, `assert_signed_in`.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -13,7 +13,7 @@ const SOURCES = {
   extra: {},
 };
 
-/** Loads leaks.js as `window.leaks`, watch-page.js as `window.watch`, and `extra` { name: file URL } as `window[name]`. */
+/** Loads leaks.js as `window.leaks`, watch-page.js as `window.watch`, and `extra` { name: file URL } as `window[name]`, in that order. */
 export async function loadWatch(page, extra = {}) {
   const sources = { leaks: SOURCES.leaks, watch: SOURCES.watch, extra: {} };
   for (const [name, url] of Object.entries(extra)) sources.extra[name] = readFileSync(url, "utf8");

@@ -14,6 +14,7 @@ import {
   walletTimeoutMs,
 } from "../../npm/config.js";
 import { isRatioAuthError } from "../../npm/errors.js";
+import { CLIENT_SECRET, hostileOptions, revoked, throwingGetter, trapProxy } from "./hostile-values.mjs";
 
 const config = (json) => checkOptions(JSON.parse(json));
 
@@ -292,83 +293,6 @@ function refused2(options, fragment) {
 }
 
 // --- hostile values (tests/web_hostile.rs: hostile_constructor_options_give_config_errors) -------
-
-const boom = (what) => {
-  throw new Error("hostile " + what);
-};
-const ALL = ["get", "set", "has", "ownKeys", "getOwnPropertyDescriptor", "getPrototypeOf", "apply", "construct"];
-function trapProxy(target, traps) {
-  const handler = {};
-  for (const trap of traps) handler[trap] = () => boom(trap);
-  return new Proxy(target, handler);
-}
-function revoked() {
-  const r = Proxy.revocable({}, {});
-  r.revoke();
-  return r.proxy;
-}
-function throwingString() {
-  return {
-    toString() {
-      boom("toString");
-    },
-    valueOf() {
-      boom("valueOf");
-    },
-    [Symbol.toPrimitive]() {
-      boom("toPrimitive");
-    },
-  };
-}
-function throwingGetter(object, key) {
-  return Object.defineProperty(object, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      boom("getter " + key);
-    },
-  });
-}
-
-const CLIENT_SECRET = "sandbox-secret";
-
-function hostileOptions(base) {
-  const good = () => ({ baseUrl: base, clientId: "sandbox", clientSecret: CLIENT_SECRET });
-  const out = [];
-  for (const trap of ["get", "ownKeys", "getOwnPropertyDescriptor"]) out.push(["options " + trap, trapProxy(good(), [trap]), "config"]);
-  out.push(["options getPrototypeOf", trapProxy(good(), ["getPrototypeOf"]), "ok"]);
-  out.push(["options every trap", trapProxy(good(), ALL), "config"]);
-  out.push(["options revoked", revoked(), "config"]);
-  out.push(["options getter", throwingGetter(good(), "clientSecret"), "config"]);
-  out.push(["options inherited getter", Object.assign(Object.create(throwingGetter({}, "timeoutMs")), good()), "config"]);
-  for (const trap of ["get", "ownKeys", "getOwnPropertyDescriptor"]) out.push(["retry " + trap, { ...good(), retry: trapProxy({ maxAttempts: 2 }, [trap]) }, "config"]);
-  out.push(["retry every trap", { ...good(), retry: trapProxy({ maxAttempts: 2 }, ALL) }, "config"]);
-  out.push(["retry revoked", { ...good(), retry: revoked() }, "config"]);
-  out.push(["retry getter", { ...good(), retry: throwingGetter({}, "maxAttempts") }, "config"]);
-  for (const key of [
-    "baseUrl",
-    "clientId",
-    "clientSecret",
-    "clientSessionId",
-    "deviceFingerprint",
-    "storage",
-    "timeoutMs",
-    "dangerouslyAllowInsecureHttp",
-    "dangerouslyAllowClientSecretInBrowser",
-  ]) {
-    out.push([key + " toString throws", { ...good(), [key]: throwingString() }, "config"]);
-    out.push([key + " symbol", { ...good(), [key]: Symbol("x") }, "config"]);
-    out.push([key + " proxy", { ...good(), [key]: trapProxy({}, ALL) }, "config"]);
-    out.push([key + " function proxy", { ...good(), [key]: trapProxy(function () {}, ALL) }, "config"]);
-    out.push([key + " revoked", { ...good(), [key]: revoked() }, "config"]);
-  }
-  for (const key of ["maxAttempts", "baseDelayMs", "maxDelayMs", "maxTotalMs"]) {
-    out.push(["retry." + key + " proxy", { ...good(), retry: { [key]: trapProxy({}, ALL) } }, "config"]);
-    out.push(["retry." + key + " valueOf throws", { ...good(), retry: { [key]: throwingString() } }, "config"]);
-    out.push(["retry." + key + " symbol", { ...good(), retry: { [key]: Symbol("x") } }, "config"]);
-  }
-  return out;
-}
 
 test("hostile_constructor_options_give_config_errors", () => {
   const cases = hostileOptions("http://127.0.0.1:8787");

@@ -16,6 +16,7 @@ import {
 } from "../../npm/eip1193.js";
 import { FlowAbort } from "../../npm/abort.js";
 import { isRatioAuthError } from "../../npm/errors.js";
+import { ALL, boom, hostileAccounts, hostileSignature, revoked, throwingGetter, throwingString, trapProxy } from "./hostile-values.mjs";
 
 const KEY_A = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 const ADDR_A = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23";
@@ -512,93 +513,6 @@ test("the engine's view of wallet errors", () => {
 });
 
 // ---- tests/web_hostile.rs, at the module level ----
-
-const boom = (what) => {
-  throw new Error("hostile " + what);
-};
-const ALL = ["get", "set", "has", "ownKeys", "getOwnPropertyDescriptor", "getPrototypeOf", "apply", "construct"];
-function trapProxy(target, traps) {
-  const handler = {};
-  for (const trap of traps) handler[trap] = () => boom(trap);
-  return new Proxy(target, handler);
-}
-function revoked() {
-  const r = Proxy.revocable({}, {});
-  r.revoke();
-  return r.proxy;
-}
-function throwingString() {
-  return {
-    toString() {
-      boom("toString");
-    },
-    valueOf() {
-      boom("valueOf");
-    },
-    [Symbol.toPrimitive]() {
-      boom("toPrimitive");
-    },
-  };
-}
-function throwingGetter(object, key) {
-  return Object.defineProperty(object, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      boom("getter " + key);
-    },
-  });
-}
-function hostileAccounts(mode, accounts) {
-  switch (mode) {
-    case "accountsLength":
-      return new Proxy(accounts.slice(), { get(t, k) { if (k === "length") boom("length"); return Reflect.get(t, k); } });
-    case "accountsIndex":
-      return new Proxy(accounts.slice(), { get(t, k) { if (k === "0") boom("index"); return Reflect.get(t, k); } });
-    case "accountsEveryTrap":
-      return trapProxy(accounts.slice(), ALL);
-    case "accountsRevoked":
-      return revoked();
-    case "accountsHugeLength":
-      return new Proxy(accounts.slice(), { get(t, k) { if (k === "length") return 4294967295; return Reflect.get(t, k); } });
-    case "accountsEntryProxy":
-      return [trapProxy({}, ALL)];
-    case "accountsEntryToString":
-      return [throwingString()];
-    case "accountsThenGetter":
-      return throwingGetter({}, "then");
-    default:
-      return accounts.slice();
-  }
-}
-function hostileSignature(mode, signature) {
-  switch (mode) {
-    case "signatureProxy":
-      return trapProxy({}, ALL);
-    case "signatureFunctionProxy":
-      return trapProxy(function () {}, ALL);
-    case "signatureToString":
-      return throwingString();
-    case "signatureThenGetter":
-      return throwingGetter({}, "then");
-    case "signatureRejectsWithProxy":
-      return Promise.reject(trapProxy({}, ALL));
-    case "signatureThrowsProxy":
-      throw trapProxy({}, ALL);
-    case "signaturePromiseThenOwn":
-      return throwingGetter(Promise.resolve(signature), "then");
-    case "signaturePromiseConstructor": {
-      // This promise rejects (its value's `then` throws) and no one can handle it later (every
-      // `then` reads the throwing `constructor`): handled here so that Node does not fail the
-      // file on an unhandled rejection that a browser would only log.
-      const promise = Promise.resolve(trapProxy({}, ALL));
-      promise.catch(() => {});
-      return throwingGetter(promise, "constructor");
-    }
-    default:
-      return signature;
-  }
-}
 
 /** The web_hostile provider: KEY_A's, with the one hostile value `hostile` names. */
 function hostileProvider(hostile) {

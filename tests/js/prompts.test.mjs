@@ -19,6 +19,7 @@ import {
 } from "../../npm/prompts.js";
 import { FlowAbort, callerSignal, signalAborted } from "../../npm/abort.js";
 import { isRatioAuthError } from "../../npm/errors.js";
+import { OTP_ANSWERS, PHONE_NUMBER_ANSWERS, hostileAnswer, hostileSignInOptions } from "./hostile-values.mjs";
 
 /** What `promise` rejects with. */
 async function rejection(promise, label) {
@@ -246,43 +247,6 @@ test("signIn options: types, defaults and messages", () => {
 
 // --- hostile values (tests/web_hostile.rs) ------------------------------------------------------
 
-const boom = (what) => {
-  throw new Error("hostile " + what);
-};
-const ALL = ["get", "set", "has", "ownKeys", "getOwnPropertyDescriptor", "getPrototypeOf", "apply", "construct"];
-function trapProxy(target, traps) {
-  const handler = {};
-  for (const trap of traps) handler[trap] = () => boom(trap);
-  return new Proxy(target, handler);
-}
-function revoked() {
-  const r = Proxy.revocable({}, {});
-  r.revoke();
-  return r.proxy;
-}
-function throwingString() {
-  return {
-    toString() {
-      boom("toString");
-    },
-    valueOf() {
-      boom("valueOf");
-    },
-    [Symbol.toPrimitive]() {
-      boom("toPrimitive");
-    },
-  };
-}
-function throwingGetter(object, key) {
-  return Object.defineProperty(object, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      boom("getter " + key);
-    },
-  });
-}
-
 function goodOptions() {
   const events = [];
   return {
@@ -292,33 +256,6 @@ function goodOptions() {
       events.push(event);
     },
   };
-}
-
-function hostileSignInOptions(good) {
-  const out = [];
-  for (const trap of ["get", "ownKeys", "getOwnPropertyDescriptor"]) out.push(["signIn options " + trap, trapProxy({ ...good }, [trap]), "config"]);
-  out.push(["signIn options every trap", trapProxy({ ...good }, ALL), "config"]);
-  out.push(["signIn options revoked", revoked(), "config"]);
-  for (const key of ["provider", "prompts", "onEvent", "signal", "account", "firstFactor"]) {
-    out.push([key + " getter", throwingGetter({ ...good }, key), "config"]);
-    out.push([key + " proxy", { ...good, [key]: trapProxy({}, ALL) }, "config"]);
-    out.push([key + " revoked", { ...good, [key]: revoked() }, "config"]);
-  }
-  for (const key of ["account", "firstFactor"]) {
-    out.push([key + " toString throws", { ...good, [key]: throwingString() }, "config"]);
-    out.push([key + " symbol", { ...good, [key]: Symbol("x") }, "config"]);
-  }
-  out.push(["onEvent function proxy", { ...good, onEvent: trapProxy(function () {}, ALL) }, "ok"]);
-  out.push(["provider request getter", { ...good, provider: throwingGetter({ ...good.provider }, "request") }, "config"]);
-  out.push(["provider function proxy", { ...good, provider: trapProxy(function () {}, ALL) }, "config"]);
-  for (const name of ["phoneNumber", "email", "otp", "confirmLink"]) {
-    out.push(["prompts." + name + " getter", { ...good, prompts: throwingGetter({ ...good.prompts }, name) }, "config"]);
-  }
-  out.push(["signal proxy of an AbortSignal", { ...good, signal: new Proxy(new AbortController().signal, {}) }, "config"]);
-  out.push(["signal getPrototypeOf", { ...good, signal: trapProxy(new AbortController().signal, ["getPrototypeOf"]) }, "config"]);
-  out.push(["signal aborted getter", { ...good, signal: throwingGetter(new AbortController().signal, "aborted") }, "ok"]);
-  out.push(["signal reason getter", { ...good, signal: throwingGetter(AbortSignal.abort(), "reason") }, "aborted"]);
-  return out;
 }
 
 test("hostile_sign_in_options_give_typed_errors", () => {
@@ -362,40 +299,6 @@ test("hostile_sign_in_options_give_typed_errors", () => {
   assert.equal(checkSignInOptions(goodOptions(), SIGN_IN_KEYS).firstFactor, "wallet");
 });
 
-function hostileAnswer(mode, answer) {
-  switch (mode) {
-    case "proxy":
-      return trapProxy({}, ALL);
-    case "functionProxy":
-      return trapProxy(function () {}, ALL);
-    case "revoked":
-      return revoked();
-    case "toString":
-      return throwingString();
-    case "thenGetter":
-      return throwingGetter({}, "then");
-    case "thenProxy":
-      return trapProxy({ then() {} }, ["get"]);
-    case "promiseThenOwn":
-      return throwingGetter(Promise.resolve(answer), "then");
-    case "promiseConstructor": {
-      // The inner promise rejects ("hostile get"), and nobody can attach a handler through the
-      // throwing `constructor`: a browser logs that as unhandled, node:test fails the file. The
-      // handler is attached here, before `constructor` is made to throw, so only the answer's
-      // hostility is tested.
-      const inner = Promise.resolve(trapProxy({}, ALL));
-      inner.catch(() => {});
-      return throwingGetter(inner, "constructor");
-    }
-    case "resolvesToProxy":
-      return Promise.resolve(trapProxy({}, ALL));
-    case "resendGetter":
-      return throwingGetter({}, "resend");
-    default:
-      return answer;
-  }
-}
-
 test("hostile_prompt_answers_give_typed_errors", async () => {
   const ctx = { kind: "phoneNumber", attempt: 1 };
   const promptsAnswering = (mode) =>
@@ -404,20 +307,9 @@ test("hostile_prompt_answers_give_typed_errors", async () => {
       email: () => "nobody@example.com",
       otp: async () => hostileAnswer(mode, ""),
     });
-  for (const [mode, kind] of [
-    // Resolving a promise reads `then`: a throwing read rejects it, which is the app
-    // cancelling (`aborted`, the exception as `cause`).
-    ["proxy", "aborted"],
-    ["functionProxy", "aborted"],
-    ["revoked", "aborted"],
-    ["thenGetter", "aborted"],
-    ["thenProxy", "aborted"],
-    ["promiseThenOwn", "aborted"],
-    ["promiseConstructor", "aborted"],
-    ["resolvesToProxy", "aborted"],
-    ["toString", "config"],
-    ["resendGetter", "config"],
-  ]) {
+  // Resolving a promise reads `then`: a throwing read rejects it, which is the app cancelling
+  // (`aborted`, the exception as `cause`).
+  for (const [mode, kind] of PHONE_NUMBER_ANSWERS) {
     const label = `phoneNumber answers ${mode}`;
     const error = await rejection(askString(promptsAnswering(mode), "phoneNumber", ctx, new AbortController().signal), label);
     assert.ok(error instanceof PromptError, `${label}: ${error}`);
@@ -434,12 +326,7 @@ test("hostile_prompt_answers_give_typed_errors", async () => {
       assert.equal(js.message, "prompts.phoneNumber must resolve to a string", label);
     }
   }
-  for (const [mode, kind] of [
-    ["proxy", "aborted"],
-    ["toString", "config"],
-    ["resendGetter", "config"],
-    ["thenGetter", "aborted"],
-  ]) {
+  for (const [mode, kind] of OTP_ANSWERS) {
     const label = `otp answers ${mode}`;
     const error = await rejection(askOtp(promptsAnswering(mode), { kind: "otp", attempt: 1 }, null), label);
     const js = promptErrorToJs(error);
