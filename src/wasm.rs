@@ -24,7 +24,12 @@ impl Engine {
             .map_err(|text| JsValue::from_str(&text))
     }
 
-    pub fn resume(config: &str, snapshot: &str, account: &str, now: f64) -> Result<Engine, JsValue> {
+    pub fn resume(
+        config: &str,
+        snapshot: &str,
+        account: &str,
+        now: f64,
+    ) -> Result<Engine, JsValue> {
         wire::Session::resume(config, snapshot, account, unix_ms(now))
             .map(Engine)
             .map_err(|text| JsValue::from_str(&text))

@@ -111,7 +111,10 @@ impl ToJson for JsError {
             ("details", self.details.as_deref().map(Value::from)),
             ("code", self.code.as_deref().map(Value::from)),
             ("status", self.status.map(Value::from)),
-            ("retryAt", self.retry_at_ms.map(|at| Value::from(js_safe(at)))),
+            (
+                "retryAt",
+                self.retry_at_ms.map(|at| Value::from(js_safe(at))),
+            ),
             ("signedBy", self.signed_by.as_deref().map(Value::from)),
             ("walletCode", self.wallet_code.map(Value::from)),
             ("reason", self.reason.map(Value::from)),
@@ -153,7 +156,11 @@ pub fn flow_error_to_js(error: &FlowError) -> JsError {
 /// The engine's error for a flow the driver ends itself (its signal, a failed prompt, the wallet
 /// switching accounts), from the fields of the JS error it throws.
 fn flow_error_from_js(error: &Value) -> FlowError {
-    let kind = match error.get("kind").and_then(Value::as_str).unwrap_or("aborted") {
+    let kind = match error
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("aborted")
+    {
         "userRejected" => flow::ErrorKind::UserRejected,
         "rateLimited" => flow::ErrorKind::RateLimited {
             retry_at_ms: error.get("retryAt").and_then(Value::as_u64),
@@ -351,13 +358,13 @@ impl Session {
         now_ms: u64,
     ) -> Result<Session, String> {
         let (config, keep_snapshots) = flow_config(config).map_err(error_text)?;
-        let snapshot = FlowSnapshot::from_json(snapshot).map_err(|e| error_text(snapshot_error(&e)))?;
+        let snapshot =
+            FlowSnapshot::from_json(snapshot).map_err(|e| error_text(snapshot_error(&e)))?;
         let summary = snapshot
             .summary(now_ms)
             .map_err(|e| error_text(snapshot_error(&e)))?;
-        let account = Address::parse(account).map_err(|_| {
-            error_text(JsError::config("the wallet's account could not be read"))
-        })?;
+        let account = Address::parse(account)
+            .map_err(|_| error_text(JsError::config("the wallet's account could not be read")))?;
         if account != summary.wallet_address {
             return Err(error_text(JsError::resume(
                 "otherWallet",
@@ -370,8 +377,8 @@ impl Session {
                 .concat(),
             )));
         }
-        let flow = Flow::restore(config, &snapshot, now_ms)
-            .map_err(|e| error_text(snapshot_error(&e)))?;
+        let flow =
+            Flow::restore(config, &snapshot, now_ms).map_err(|e| error_text(snapshot_error(&e)))?;
         Ok(Session {
             flow,
             keep_snapshots,
@@ -409,7 +416,10 @@ impl Session {
     }
 
     fn feed(&mut self, input: &Value) {
-        let now = input.get("now").and_then(Value::as_u64).unwrap_or(self.now_ms);
+        let now = input
+            .get("now")
+            .and_then(Value::as_u64)
+            .unwrap_or(self.now_ms);
         self.now_ms = now;
         let text = |name: &str| input.get(name).and_then(Value::as_str);
         if let Some(response) = input.get("response") {
@@ -470,15 +480,7 @@ impl Session {
 
     fn output(&mut self) -> String {
         let action = match self.flow.next_action() {
-            Action::Http(request) => Value::object([(
-                "http",
-                Value::object_without_none([
-                    ("method", Some(request.method.to_json())),
-                    ("path", Some(Value::from(request.path))),
-                    ("headers", Some(headers_json(request.headers))),
-                    ("body", request.body.map(Value::from)),
-                ]),
-            )]),
+            Action::Http(request) => Value::object([("http", request_json(request))]),
             Action::Sign { address, message } => Value::object([(
                 "sign",
                 Value::object([
@@ -528,7 +530,6 @@ impl Session {
         .to_json_string()
     }
 
-
     /// A `network` failure gets the browser's text of the last failed request as `details`: the
     /// engine's message quotes it, `shortMessage` is that message without it.
     fn final_error(&self, error: &FlowError) -> JsError {
@@ -570,6 +571,16 @@ fn prompt_name(prompt: &flow::Prompt) -> &'static str {
         flow::Prompt::Otp { .. } => "otp",
         flow::Prompt::ConfirmLink { .. } => "confirmLink",
     }
+}
+
+/// `{"method", "path", "headers": [[name, value]], "body"?}`: a request for the JS to send.
+fn request_json(request: api::HttpRequest) -> Value {
+    Value::object_without_none([
+        ("method", Some(request.method.to_json())),
+        ("path", Some(Value::from(request.path))),
+        ("headers", Some(headers_json(request.headers))),
+        ("body", request.body.map(Value::from)),
+    ])
 }
 
 fn headers_json(headers: Vec<(String, String)>) -> Value {
@@ -626,7 +637,10 @@ fn outcome_json(outcome: &Outcome) -> Value {
             Some(Value::from(outcome.wallet_address.to_checksum())),
         ),
         ("walletVerified", Some(Value::from(outcome.wallet_verified))),
-        ("walletKind", Some(Value::from(outcome.wallet_kind.as_str()))),
+        (
+            "walletKind",
+            Some(Value::from(outcome.wallet_kind.as_str())),
+        ),
         ("factors", Some(factor_names(&outcome.factors))),
         (
             "userMask",
@@ -660,7 +674,11 @@ pub fn pending_sign_in(snapshot: &str, now_ms: u64) -> String {
             Value::object_without_none([
                 (
                     "path",
-                    Some(summary.path.map_or(Value::Null, |p| Value::from(p.as_str()))),
+                    Some(
+                        summary
+                            .path
+                            .map_or(Value::Null, |p| Value::from(p.as_str())),
+                    ),
                 ),
                 ("step", Some(Value::from(summary.step.as_str()))),
                 (
@@ -669,7 +687,10 @@ pub fn pending_sign_in(snapshot: &str, now_ms: u64) -> String {
                 ),
                 ("phoneMask", summary.phone_mask.map(Value::from)),
                 ("emailMask", summary.email_mask.map(Value::from)),
-                ("expiresAt", Some(Value::from(js_safe(summary.expires_at_ms)))),
+                (
+                    "expiresAt",
+                    Some(Value::from(js_safe(summary.expires_at_ms))),
+                ),
             ]),
         )])
         .to_json_string(),
@@ -703,16 +724,7 @@ pub fn api_request(name: &str, config: &str, request: &str, jwt: Option<&str>) -
         build_call(name, &value, &client, bearer.as_ref())
     });
     match built {
-        Ok(request) => Value::object([(
-            "request",
-            Value::object_without_none([
-                ("method", Some(request.method.to_json())),
-                ("path", Some(Value::from(request.path))),
-                ("headers", Some(headers_json(request.headers))),
-                ("body", request.body.map(Value::from)),
-            ]),
-        )])
-        .to_json_string(),
+        Ok(request) => Value::object([("request", request_json(request))]).to_json_string(),
         Err(error) => error_text(error),
     }
 }
@@ -772,7 +784,10 @@ fn build_call(
         "walletStart" => http(WalletStartRequest::new(address()?), name, client, bearer),
         "walletAuthenticate" => {
             let address = address()?;
-            let signature = value.get("signature").and_then(Value::as_str).ok_or_else(bad)?;
+            let signature = value
+                .get("signature")
+                .and_then(Value::as_str)
+                .ok_or_else(bad)?;
             http(
                 WalletAuthenticateRequest::new(address, signature),
                 name,
@@ -781,14 +796,24 @@ fn build_call(
             )
         }
         "walletAddToUser" => http(AddToUserRequest::new(address()?), name, client, bearer),
-        "smsSend" => http(typed::<SmsSendRequest>(value).ok_or_else(bad)?, name, client, bearer),
+        "smsSend" => http(
+            typed::<SmsSendRequest>(value).ok_or_else(bad)?,
+            name,
+            client,
+            bearer,
+        ),
         "smsAuthenticate" => http(
             typed::<SmsAuthenticateRequest>(value).ok_or_else(bad)?,
             name,
             client,
             bearer,
         ),
-        "emailSend" => http(typed::<EmailSendRequest>(value).ok_or_else(bad)?, name, client, bearer),
+        "emailSend" => http(
+            typed::<EmailSendRequest>(value).ok_or_else(bad)?,
+            name,
+            client,
+            bearer,
+        ),
         "emailAuthenticate" => http(
             typed::<EmailAuthenticateRequest>(value).ok_or_else(bad)?,
             name,
@@ -834,7 +859,10 @@ pub fn api_response(name: &str, response: &str, now_ms: u64) -> String {
     let retry_after = value.get("retryAfter").and_then(Value::as_str);
     let response = HttpResponse::new(
         status,
-        value.get("body").and_then(Value::as_str).unwrap_or_default(),
+        value
+            .get("body")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
     );
     fn body<C: ApiCall>(response: &HttpResponse) -> Result<Value, ApiError>
     where
@@ -928,4 +956,3 @@ impl BodyJson for api::AuthResponse {
         ])
     }
 }
-
