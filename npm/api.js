@@ -43,14 +43,10 @@ async function call(ctx, name, use, request, jwt, signal) {
   } else if (!(use !== "required" && (jwt === undefined || jwt === null))) {
     throw badArgument(name, use === "required" ? "the session jwt as a string" : "the session jwt, when given, as a string");
   }
+  // Plain data only, so stringifying cannot throw; an unreadable argument is `null`, which the
+  // engine refuses with the call's own message.
   const argument = name === "getUser" ? (typeof request === "string" ? request : null) : plainCopy(request, 4, 64);
-  let text = "null";
-  try {
-    text = JSON.stringify(argument === undefined ? null : argument) ?? "null";
-  } catch {
-    // unreadable: the engine refuses "null" with the call's own message
-  }
-  const built = JSON.parse(ctx.glue.apiRequest(name, ctx.engineConfig, text, bearer));
+  const built = JSON.parse(ctx.glue.apiRequest(name, ctx.engineConfig, JSON.stringify(argument ?? null), bearer));
   if (built.error) throw errorFromFields(built.error);
   const { method, path, headers, body } = built.request;
   let response;
@@ -61,7 +57,7 @@ async function call(ctx, name, use, request, jwt, signal) {
     if (failure?.error === "aborted" && checkedSignal) throw abortedError(signalReason(checkedSignal));
     throw orCause(transportErrorToJs(failure, `api.${name}: `), failure?.thrown);
   }
-  const read = JSON.parse(ctx.glue.apiResponse(name, JSON.stringify({ status: response.status, retryAfter: response.retryAfter ?? undefined, body: response.body }), Date.now()));
+  const read = JSON.parse(ctx.glue.apiResponse(name, JSON.stringify({ status: response.status, retryAfter: response.retryAfter, body: response.body }), Date.now()));
   if (read.error) throw errorFromFields(read.error);
   if (typeof response.refreshJwt === "string") read.ok.refreshJwt = response.refreshJwt;
   return read.ok;
@@ -78,7 +74,8 @@ const UNSUPPORTED = Object.freeze({ "ratio-auth:unsupported": true });
  */
 export function plainCopy(value, depth, maxLength) {
   if (value === null || value === undefined || typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
-  if (depth === 0 || (typeof value !== "object" && typeof value !== "function") || typeof value === "function") return UNSUPPORTED;
+  // Symbols, functions, bigints, and anything past `depth`.
+  if (depth === 0 || typeof value !== "object") return UNSUPPORTED;
   try {
     if (Array.isArray(value)) {
       const length = value.length;

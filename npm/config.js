@@ -19,9 +19,8 @@
 // Unknown options are refused: a misspelt security option must not be silently ignored.
 // Values are read one by one inside try and never echoed: one may be a credential.
 
-import { ratioAuthError, rustTrim, wellFormed } from "./errors.js";
-
-export { rustTrim, wellFormed };
+import { ratioAuthError } from "./errors.js";
+import { isObject, ownKeys, rustTrim, wellFormed } from "./values.js";
 
 /** HTTP timeout when `timeoutMs` is not given. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 15_000;
@@ -56,12 +55,10 @@ const RETRY_KEYS = ["maxAttempts", "baseDelayMs", "maxDelayMs", "maxTotalMs"];
 // --- helpers shared with prompts.js: the Rust string semantics the messages depend on ---------
 
 /**
- * A `config` RatioAuthError. Like RatioAuthError::new in the wasm, JWT-shaped tokens in the
- * message are masked (a baseUrl or an option name may carry one); errors.js's ratioAuthError
- * does not mask, hence this copy of its rule.
+ * A `config` RatioAuthError; its JWT-shaped tokens are masked by ratioAuthError, as the wasm's
+ * errors did (a baseUrl or an option name may carry one).
  */
 export function configError(message) {
-  // ratioAuthError masks JWT-shaped tokens in the message, as the wasm's errors did.
   return ratioAuthError("config", message);
 }
 
@@ -79,20 +76,6 @@ export function quote(text) {
     else out += c;
   }
   return out + '"';
-}
-
-/** `JsValue::is_object`: typeof "object" and not null (a function is not one). */
-export function isObject(value) {
-  return typeof value === "object" && value !== null;
-}
-
-/** `Object.keys(value)` or null when its traps threw. */
-export function ownKeys(value) {
-  try {
-    return Object.keys(value);
-  } catch {
-    return null;
-  }
 }
 
 // --- the options -----------------------------------------------------------------------------

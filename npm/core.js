@@ -9,6 +9,7 @@ import "./eip1193.js";
 import "./errors.js";
 import "./http.js";
 import "./prompts.js";
+import "./values.js";
 import { makeApi } from "./api.js";
 import { checkOptions, engineConfig } from "./config.js";
 import { loadPending, resumeSignIn, signIn } from "./driver.js";

@@ -5,12 +5,12 @@
 // driver only ends a flow itself when the outside world stops it (the caller's signal, the
 // wallet switching accounts, a prompt that rejects).
 
-import { FlowAbort, randomSeed, sleepUntil, ABORTED } from "./abort.js";
+import { FlowAbort, randomSeed, sleepUntil } from "./abort.js";
 import { endpoint, httpTimeoutMs, walletTimeoutMs } from "./config.js";
 import { Wallet, WalletError, accountsChangeEndsFlow, engineWalletError, selectAccount, walletErrorToJs } from "./eip1193.js";
 import { errorFields, errorFromFields, orCause, ratioAuthError } from "./errors.js";
-import { TransportFailure, send, transportErrorToJs } from "./http.js";
-import { PromptError, RESUME_KEYS, SIGN_IN_KEYS, askOtp, askString, askYesNo, checkSignInOptions, emitEvent, promptErrorToJs } from "./prompts.js";
+import { send, transportErrorToJs } from "./http.js";
+import { RESUME_KEYS, SIGN_IN_KEYS, askOtp, askString, askYesNo, checkSignInOptions, emitEvent, promptErrorToJs } from "./prompts.js";
 
 // `ctx` is what one Core shares with its flows: { glue (the wasm's exports), config (the checked
 // options), engineConfig (the engine's settings as JSON text), flows (the FlowStore) }.
@@ -25,8 +25,9 @@ function readError(text) {
   return ratioAuthError("config", "the sign-in engine refused to start");
 }
 
+/** The RatioAuthError of what the wallet bridge threw (walletErrorToJs keeps the wallet's own error as `cause`). */
 function walletJsError(error) {
-  return error instanceof WalletError ? orCause(walletErrorToJs(error), error.thrown) : error;
+  return error instanceof WalletError ? walletErrorToJs(error) : error;
 }
 
 /** The wallet of `options`, its accounts asked for, and the abort that watches the flow. */
@@ -44,8 +45,8 @@ async function connect(ctx, options) {
     return { options, abort, wallet, accounts, stopWatching: () => {} };
   } catch (error) {
     abort.dispose();
-    if (error instanceof WalletError && error.walletError === "aborted") throw abort.error();
-    throw orCause(walletJsError(error), wallet.takeThrown());
+    if (isAborted(error)) throw abort.error();
+    throw walletJsError(error);
   }
 }
 
@@ -63,7 +64,8 @@ function pick(connected, wanted) {
  * wallet's selected (first) account and no longer is, or when it leaves the list.
  */
 function watchAccounts(connected, account) {
-  const wasSelected = String(connected.accounts[0] ?? "").toLowerCase() === account.toLowerCase();
+  // selectAccount gives back one of the listed accounts, so identity is enough.
+  const wasSelected = connected.accounts[0] === account;
   connected.stopWatching = connected.wallet.watchAccounts((accounts) => {
     if (accountsChangeEndsFlow(account, wasSelected, accounts)) connected.abort.accountsChanged();
   });
@@ -162,12 +164,9 @@ async function drive(ctx, connected, engine) {
           const response = await send({ method, url: endpoint(ctx.config, path), headers, body }, { timeoutMs: httpTimeoutMs(ctx.config), signal });
           causes.transport = null;
           input = { response };
-        } catch (thrown) {
-          const failure = thrown instanceof TransportFailure ? thrown : null;
-          if (failure === null || failure.error === "aborted") {
-            if (failure === null && !abort.isAborted()) throw stop(ratioAuthError("network", "the request failed", { cause: thrown }));
-            throw stop(abort.error());
-          }
+        } catch (failure) {
+          // send() rejects with a TransportFailure only.
+          if (failure.error === "aborted") throw stop(abort.error());
           if (failure.error === "timeout") input = { transport: "timeout" };
           else if (failure.error === "network") input = { transport: { network: failure.detail } };
           // Refused answers (a redirect, an oversized body): asking again would get the same,
@@ -206,8 +205,8 @@ async function drive(ctx, connected, engine) {
         try {
           answer = await ask(options.prompts, action.ask, signal);
         } catch (error) {
-          if (error instanceof PromptError && error.promptError === "aborted") throw stop(abort.error());
-          throw stop(error instanceof PromptError ? promptErrorToJs(error) : ratioAuthError("aborted", "the prompt failed", { cause: error }));
+          // The ask functions reject with a PromptError only.
+          throw stop(error.promptError === "aborted" ? abort.error() : promptErrorToJs(error));
         }
         out = step({ answer });
       } else if (action.wait) {
@@ -231,7 +230,7 @@ async function drive(ctx, connected, engine) {
 }
 
 function isAborted(error) {
-  return error === ABORTED || (error instanceof WalletError && error.walletError === "aborted");
+  return error instanceof WalletError && error.walletError === "aborted";
 }
 
 async function ask(prompts, { name, prompt }, signal) {

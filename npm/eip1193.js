@@ -10,7 +10,8 @@
 // compares by. The EIP-55 checksum form (what results print) needs keccak: the wasm gives it.
 
 import { race, TIMED_OUT, ABORTED, signalAborted } from "./abort.js";
-import { detailedError, rustTrim, sanitizeExternalText, wellFormed } from "./errors.js";
+import { detailedError, sanitizeExternalText } from "./errors.js";
+import { property, rustTrim, wellFormed } from "./values.js";
 
 /** EIP-1193 and JSON-RPC error codes this bridge tells apart. */
 export const codes = Object.freeze({
@@ -24,17 +25,7 @@ export const codes = Object.freeze({
   REQUEST_PENDING: -32002,
 });
 
-// ---- reading untyped values (src/web/js.rs) ----
-
-/** `target[key]`, or undefined when `target` is not an object or the read throws. */
-function property(target, key) {
-  if ((typeof target !== "object" || target === null) && typeof target !== "function") return undefined;
-  try {
-    return Reflect.get(target, key);
-  } catch {
-    return undefined;
-  }
-}
+// ---- reading the wallet's untyped values (on values.js's property) ----
 
 function functionProperty(target, key) {
   const value = property(target, key);
@@ -49,7 +40,6 @@ function stringProperty(target, key) {
 function asciiLower(text) {
   return text.replace(/[A-Z]+/g, (run) => run.toLowerCase());
 }
-
 
 // Beyond this an f64 no longer holds every integer exactly.
 const INTEGER_LIMIT = 9_000_000_000_000_000;

@@ -131,19 +131,3 @@ export function orCause(error, cause) {
   }
   return error;
 }
-
-// Text as the wasm's Rust reads it, for checks and messages that must match it exactly.
-
-/** A JS string as Rust receives it: lone surrogates become U+FFFD. */
-export function wellFormed(text) {
-  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
-}
-
-// Rust's `str::trim`: Unicode White_Space, which is not JS's set (U+0085 is, U+FEFF is not).
-const RUST_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
-const RUST_TRIM = new RegExp(`^${RUST_SPACE}+|${RUST_SPACE}+$`, "g");
-
-/** `str::trim` of the Rust. */
-export function rustTrim(text) {
-  return text.replace(RUST_TRIM, "");
-}

@@ -1,6 +1,5 @@
 // ratio-auth: the package's entry. It loads the wasm engine (wasm/ratio_auth.js) on first use and
-// drives it (core.js: the sign-in loop in driver.js, the api calls in api.js, over http.js,
-// eip1193.js, prompts.js, config.js, flowstore.js), keeps the session between sign-ins
+// drives it (core.js and the modules it imports), keeps the session between sign-ins
 // (session.js), finds wallets (wallets.js) and guards errors (errors.js) without the wasm. Every
 // decision of a sign-in — which path, which token, when to retry — is made in the wasm's engine;
 // the JS only does what the engine asks (fetch, sign, prompt, sleep) and reports back.

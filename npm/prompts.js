@@ -8,8 +8,9 @@
 // followed through a fresh promise, so a hostile answer becomes a typed error, never a TypeError.
 
 import { ABORTED, TIMED_OUT, abortedError, callerSignal, race, signalAborted } from "./abort.js";
-import { ratioAuthError, rustTrim, wellFormed } from "./errors.js";
-import { configError, isObject, ownKeys, quote } from "./config.js";
+import { ratioAuthError } from "./errors.js";
+import { configError, quote } from "./config.js";
+import { isObject, ownKeys, property, rustTrim, wellFormed } from "./values.js";
 
 export const SIGN_IN_KEYS = Object.freeze(["provider", "account", "firstFactor", "prompts", "onEvent", "signal"]);
 /** `resumeSignIn` takes the account and the first factor from the saved flow. */
@@ -19,16 +20,6 @@ export const RESUME_KEYS = Object.freeze(["provider", "prompts", "onEvent", "sig
 export const REQUIRED_PROMPTS = Object.freeze(["phoneNumber", "email", "otp"]);
 
 const absent = (value) => value === undefined || value === null;
-
-/** `target[key]` (inherited too), undefined when `target` is not an object or function, or the read threw. */
-function property(target, key) {
-  if (!isObject(target) && typeof target !== "function") return undefined;
-  try {
-    return target[key];
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Reads and checks the options of `signIn` (`known`: SIGN_IN_KEYS) or `resumeSignIn`

@@ -1,5 +1,4 @@
 //! The engine as the package's JS driver sees it: JSON text in, JSON text out.
-#![allow(clippy::result_large_err)] // one error per call, built only when a call fails
 //!
 //! The browser driver (fetch, the wallet bridge, prompts, timers, storage) lives in the JS shell
 //! (`npm/driver.js`): doing that work in Rust over wasm-bindgen cost the bundle more than the
@@ -8,7 +7,7 @@
 //! fields for the engine's failures. Every value crosses as JSON text, so the wasm's exports are
 //! a handful of string functions (`src/wasm.rs`) and this module is tested natively.
 //!
-//! The protocol (`npm/engine.js` is its one JS reader):
+//! The protocol (read in JS by `npm/driver.js`, `npm/api.js` and `npm/core.js`):
 //! - [`Session::start`] / [`Session::resume`] → a session, or an error object;
 //! - [`Session::step`]: one input (`{"now": ms, ...what happened}`) → `{"action", "events",
 //!   "snapshot"?}`; the first step's input is `{"now": ms}` alone;
@@ -17,6 +16,9 @@
 //! Errors are `{"kind", "message", "shortMessage", "details"?, "code"?, "status"?, "retryAt"?,
 //! "signedBy"?, "walletCode"?, "reason"?}`: the fields of the RatioAuthError JS throws (the JS
 //! adds `cause`). No message here ever holds a JWT, a code or a secret.
+
+// One error per call, built only when the call fails.
+#![allow(clippy::result_large_err)]
 
 use crate::api::{
     self, AddToUserRequest, ApiCall, ApiError, ClientContext, CreateUserRequest, Credentials,
@@ -250,9 +252,8 @@ fn error_text(error: JsError) -> String {
 /// `{"credentials": {"kind": "clientSecret", "clientId", "clientSecret"} | {"kind":
 /// "clientSession", "sessionId"} | {"kind": "proxy"}, "deviceFingerprint"?, "retry": {...}}`.
 /// The options were checked in JS; an unreadable object here is a driver bug, said as `config`.
-fn client_config(text: &str) -> Result<(ClientContext, RetryPolicy), JsError> {
+fn client_config(value: &Value) -> Result<(ClientContext, RetryPolicy), JsError> {
     let bad = || JsError::config("the engine's settings could not be read");
-    let value = json::parse(text).map_err(|_| bad())?;
     let credentials = value.get("credentials").ok_or_else(bad)?;
     let field = |name: &str| credentials.get(name).and_then(Value::as_str);
     let credentials = match credentials.get("kind").and_then(Value::as_str) {
@@ -284,14 +285,20 @@ fn client_config(text: &str) -> Result<(ClientContext, RetryPolicy), JsError> {
     Ok((client, retry))
 }
 
+/// The settings' JSON text, read.
+fn settings(text: &str) -> Result<Value, JsError> {
+    json::parse(text).map_err(|_| JsError::config("the engine's settings could not be read"))
+}
+
 fn flow_config(text: &str) -> Result<(FlowConfig, bool), JsError> {
-    let (client, retry) = client_config(text)?;
+    let value = settings(text)?;
+    let (client, retry) = client_config(&value)?;
     let mut config = FlowConfig::new(client);
     config.retry = retry;
     // Snapshots are written only for a driver that keeps them (`flowStorage`).
-    let keep_snapshots = json::parse(text)
-        .ok()
-        .and_then(|value| value.get("snapshots").and_then(Value::as_bool))
+    let keep_snapshots = value
+        .get("snapshots")
+        .and_then(Value::as_bool)
         .unwrap_or(false);
     Ok((config, keep_snapshots))
 }
@@ -718,11 +725,13 @@ pub fn session_info(jwt: &str, now_ms: u64) -> String {
 /// app's argument (a plain copy made by the JS; for `getUser`, the user id), `jwt` the bearer
 /// (none when empty). `{"request": {"method", "path", "headers", "body"?}}` or `{"error": ...}`.
 pub fn api_request(name: &str, config: &str, request: &str, jwt: Option<&str>) -> String {
-    let built = client_config(config).and_then(|(client, _)| {
-        let value = json::parse(request).map_err(|_| bad_argument(name, expected(name)))?;
-        let bearer = jwt.filter(|jwt| !jwt.trim().is_empty()).map(Secret::new);
-        build_call(name, &value, &client, bearer.as_ref())
-    });
+    let built = settings(config)
+        .and_then(|config| client_config(&config))
+        .and_then(|(client, _)| {
+            let value = json::parse(request).map_err(|_| bad_argument(name, expected(name)))?;
+            let bearer = jwt.filter(|jwt| !jwt.trim().is_empty()).map(Secret::new);
+            build_call(name, &value, &client, bearer.as_ref())
+        });
     match built {
         Ok(request) => Value::object([("request", request_json(request))]).to_json_string(),
         Err(error) => error_text(error),
@@ -777,8 +786,14 @@ fn build_call(
             JsError::config(["api.", name, ": the request could not be encoded"].concat())
         })
     }
-    fn typed<T: FromJson>(value: &Value) -> Option<T> {
-        T::from_json(value).ok()
+    fn typed<C: ApiCall + FromJson>(
+        value: &Value,
+        name: &str,
+        client: &ClientContext,
+        bearer: Option<&Secret>,
+    ) -> Result<api::HttpRequest, JsError> {
+        let call = C::from_json(value).map_err(|_| bad_argument(name, expected(name)))?;
+        http(call, name, client, bearer)
     }
     match name {
         "walletStart" => http(WalletStartRequest::new(address()?), name, client, bearer),
@@ -796,36 +811,11 @@ fn build_call(
             )
         }
         "walletAddToUser" => http(AddToUserRequest::new(address()?), name, client, bearer),
-        "smsSend" => http(
-            typed::<SmsSendRequest>(value).ok_or_else(bad)?,
-            name,
-            client,
-            bearer,
-        ),
-        "smsAuthenticate" => http(
-            typed::<SmsAuthenticateRequest>(value).ok_or_else(bad)?,
-            name,
-            client,
-            bearer,
-        ),
-        "emailSend" => http(
-            typed::<EmailSendRequest>(value).ok_or_else(bad)?,
-            name,
-            client,
-            bearer,
-        ),
-        "emailAuthenticate" => http(
-            typed::<EmailAuthenticateRequest>(value).ok_or_else(bad)?,
-            name,
-            client,
-            bearer,
-        ),
-        "createUser" => http(
-            typed::<CreateUserRequest>(value).ok_or_else(bad)?,
-            name,
-            client,
-            bearer,
-        ),
+        "smsSend" => typed::<SmsSendRequest>(value, name, client, bearer),
+        "smsAuthenticate" => typed::<SmsAuthenticateRequest>(value, name, client, bearer),
+        "emailSend" => typed::<EmailSendRequest>(value, name, client, bearer),
+        "emailAuthenticate" => typed::<EmailAuthenticateRequest>(value, name, client, bearer),
+        "createUser" => typed::<CreateUserRequest>(value, name, client, bearer),
         "getUser" => match value.as_str() {
             Some(user_id) if !user_id.trim().is_empty() => http(
                 GetUserRequest {
