@@ -19,7 +19,8 @@
 //! hand (no serde in this module but the temporary bridge at its end). Objects are written with
 //! their keys sorted, the same JSON objects the serde derives wrote, in another key order.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::eip191::Address;
 use crate::json::{self, Fields, FromJson, Map, ShapeError, ToJson, Value};
@@ -325,8 +326,8 @@ impl ErrorCode {
     }
 }
 
-impl std::str::FromStr for ErrorCode {
-    type Err = std::convert::Infallible;
+impl core::str::FromStr for ErrorCode {
+    type Err = core::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(ErrorCode::parse(s))
     }
@@ -1519,7 +1520,7 @@ impl fmt::Display for TransportError {
     }
 }
 
-impl std::error::Error for TransportError {}
+impl core::error::Error for TransportError {}
 
 fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
@@ -1638,7 +1639,7 @@ impl fmt::Display for ApiError {
     }
 }
 
-impl std::error::Error for ApiError {}
+impl core::error::Error for ApiError {}
 
 /// Reads a response: a 2xx body as `T` (an empty body reads as `{}`), any other status as
 /// [`ApiError::Status`].

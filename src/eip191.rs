@@ -6,6 +6,7 @@
 //! that a wallet that signed with another account, or signed the wrong bytes, is reported
 //! precisely instead of as the server's opaque `INVALID_SIGNATURE`.
 
+use crate::prelude::*;
 use core::fmt;
 use core::str::FromStr;
 
@@ -59,7 +60,7 @@ impl fmt::Display for AddressError {
     }
 }
 
-impl std::error::Error for AddressError {}
+impl core::error::Error for AddressError {}
 
 impl Address {
     pub const fn from_bytes(bytes: [u8; 20]) -> Self {
@@ -224,7 +225,7 @@ impl fmt::Display for SignatureError {
     }
 }
 
-impl std::error::Error for SignatureError {}
+impl core::error::Error for SignatureError {}
 
 /// Decodes `0x`-hex or bare hex into the 65 bytes r ‖ s ‖ v.
 pub fn decode_signature(signature: &str) -> Result<[u8; 65], SignatureError> {

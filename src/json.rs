@@ -16,6 +16,8 @@
 //! written back as it came, so `JSON.parse` of the text reads the same. Parsing refuses nesting deeper than [`MAX_DEPTH`], lone
 //! surrogates and raw control characters; its errors never quote the input.
 
+use crate::prelude::*;
+
 /// How deep arrays and objects may nest before parsing refuses (hostile bodies must not
 /// exhaust the wasm stack).
 pub const MAX_DEPTH: usize = 64;
@@ -38,7 +40,7 @@ impl Map {
     /// Sets `key` (replacing its value if it is there), returning the old value.
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
         match self.0.iter_mut().rev().find(|(k, _)| *k == key) {
-            Some((_, old)) => Some(std::mem::replace(old, value)),
+            Some((_, old)) => Some(core::mem::replace(old, value)),
             None => {
                 self.0.push((key, value));
                 None
@@ -86,7 +88,7 @@ impl FromIterator<(String, Value)> for Map {
 
 impl IntoIterator for Map {
     type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type IntoIter = alloc::vec::IntoIter<(String, Value)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
@@ -466,7 +468,7 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
 
 /// Parses UTF-8 bytes (a decoded JWT part, say) as JSON.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Value, ParseError> {
-    match std::str::from_utf8(bytes) {
+    match core::str::from_utf8(bytes) {
         Ok(text) => parse(text),
         Err(e) => Err(ParseError {
             kind: ParseErrorKind::BadString,

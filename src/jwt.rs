@@ -21,7 +21,8 @@
 //! [`JwtReadError`], never a panic. Error
 //! messages never contain the token or any piece of it.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::json::{self, FromJson, Map, ShapeError, ToJson, Value};
 
@@ -278,7 +279,7 @@ impl fmt::Display for JwtReadError {
     }
 }
 
-impl std::error::Error for JwtReadError {}
+impl core::error::Error for JwtReadError {}
 
 /// Reads (does **not** verify) a compact session JWT. See the [module docs](self).
 ///
@@ -965,7 +966,7 @@ mod tests {
 
     #[test]
     fn error_is_std_error() {
-        let e: Box<dyn std::error::Error> = Box::new(JwtReadError::BadBase64 {
+        let e: Box<dyn core::error::Error> = Box::new(JwtReadError::BadBase64 {
             part: JwtPart::Signature,
         });
         assert_eq!(

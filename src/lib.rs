@@ -21,6 +21,23 @@
 //! Nothing in here performs IO: the browser driver is the JS shell's.
 
 #![forbid(unsafe_code)]
+// No `std` on wasm: the package's module (feature `js-module`) brings its own panic handler and
+// allocator (src/wasm.rs), which keeps std's panic machinery and its formatting out of the
+// `.wasm`; without that feature, std is linked as usual (a Rust frontend, the bench crate).
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+#[cfg(all(target_arch = "wasm32", not(feature = "js-module")))]
+extern crate std;
+
+/// What std's prelude gives and `no_std` does not: every module imports it.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
 
 pub mod api;
 pub mod backoff;

@@ -9,7 +9,8 @@
 //! On drop the bytes are overwritten with zeros, best effort: safe Rust cannot reach copies left
 //! behind by earlier reallocations, and the optimiser is only asked (not forced) to keep the writes.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::json::{FromJson, ShapeError, Value};
 
@@ -59,13 +60,13 @@ impl fmt::Display for Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        let mut bytes = std::mem::take(&mut self.0).into_bytes();
+        let mut bytes = core::mem::take(&mut self.0).into_bytes();
         bytes.fill(0);
         // Zero the spare capacity too: `resize` writes into it without reallocating.
         let capacity = bytes.capacity();
         bytes.resize(capacity, 0);
         // Keeps the zeroing from being optimised away as a dead store (best effort, no unsafe).
-        std::hint::black_box(&bytes);
+        core::hint::black_box(&bytes);
     }
 }
 

@@ -3,9 +3,23 @@
 //! fetch, the wallet, prompts, timers and storage are the JS shell's. Only strings and numbers
 //! cross, so the glue stays a few helpers and the module has no JS imports beyond wasm-bindgen's.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::wire;
+
+// The package's module has no std (src/lib.rs): a panic is a trap, with no message formatted
+// and no hook run. None is reachable from input (the engine returns errors for everything from
+// outside); the JS driver turns a trap, like any wasm failure, into a RatioAuthError.
+#[cfg(feature = "js-module")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+#[cfg(feature = "js-module")]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
 /// JS passes `Date.now()`: an integer that fits a u64 (a NaN or a negative reads as 0).
 fn unix_ms(now: f64) -> u64 {

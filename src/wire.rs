@@ -32,6 +32,7 @@ use crate::flow::{
 };
 use crate::json::{self, FromJson, Map, ToJson, Value};
 use crate::jwt;
+use crate::prelude::*;
 use crate::secret::Secret;
 
 // ---------------------------------------------------------------------------------------------

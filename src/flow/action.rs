@@ -5,6 +5,7 @@ use crate::api::{HttpRequest, UserMask};
 use crate::eip191::Address;
 use crate::json::{ToJson, Value};
 use crate::jwt::FactorKind;
+use crate::prelude::*;
 use crate::secret::Secret;
 
 use super::error::FlowError;

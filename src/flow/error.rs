@@ -17,7 +17,8 @@
 //! `message` is written by the SDK and never holds a JWT, OTP, secret or personal data; Ratio's
 //! own message is kept apart in `server_message`.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::api::{Endpoint, ErrorCode};
 use crate::eip191::Address;
@@ -224,7 +225,7 @@ impl fmt::Display for FlowError {
     }
 }
 
-impl std::error::Error for FlowError {}
+impl core::error::Error for FlowError {}
 
 /// The kind for a non-2xx status that the engine does not handle itself (see the module docs).
 pub fn kind_for_status(status: u16, code: Option<&ErrorCode>) -> ErrorKind {

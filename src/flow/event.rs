@@ -7,6 +7,7 @@ use crate::api::{Endpoint, ErrorCode};
 use crate::eip191::Address;
 use crate::json::{ToJson, Value};
 use crate::jwt::FactorKind;
+use crate::prelude::*;
 
 use super::action::{ContractEvidence, InputProblem, PromptKind, WalletKind};
 use super::error::FlowError;

@@ -8,7 +8,8 @@
 //! phone/email (`INVALID_PHONE`/`INVALID_EMAIL`) counts the same way, until a code was sent.
 //! Wrong codes are Ratio's call and count against `max_otp_attempts` instead.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::secret::Secret;
 
@@ -62,7 +63,7 @@ impl fmt::Display for WalletError {
     }
 }
 
-impl std::error::Error for WalletError {}
+impl core::error::Error for WalletError {}
 
 /// E.164 after removing spaces, dashes, dots and parentheses: `+`, a non-zero digit, 6 to 14
 /// more digits. Returns the normalised number.

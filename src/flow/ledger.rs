@@ -24,7 +24,8 @@
 //! ([`Ledger::refresh`]); the outcome's JWT is the latest current two-factor one
 //! ([`Ledger::final_session`]).
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::api::Endpoint;
 use crate::eip191::Address;
@@ -295,7 +296,7 @@ impl fmt::Display for LedgerError {
     }
 }
 
-impl std::error::Error for LedgerError {}
+impl core::error::Error for LedgerError {}
 
 #[derive(Clone, Debug)]
 struct Entry {

@@ -48,6 +48,8 @@
 //! Every state has exactly one pending action, and every action's input moves the flow on or
 //! ends it, so a flow always ends in `Done` or `Fail`.
 
+use crate::prelude::*;
+
 mod action;
 mod error;
 mod event;
@@ -64,7 +66,7 @@ pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
+use core::fmt;
 
 pub use self::action::{
     Action, ContractEvidence, InputProblem, Outcome, Prompt, PromptKind, WalletKind,
@@ -286,7 +288,7 @@ impl Flow {
 
     /// The events since the last call, oldest first.
     pub fn drain_events(&mut self) -> Vec<FlowEvent> {
-        std::mem::take(&mut self.events)
+        core::mem::take(&mut self.events)
     }
 
     pub fn state(&self) -> FlowState {

@@ -17,7 +17,8 @@
 //! together is refused with a typed [`SnapshotError`]. Storage is not trusted: every field is
 //! checked again on the way in.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::api::UserMask;
 use crate::backoff::Backoff;
@@ -75,7 +76,7 @@ impl fmt::Display for SnapshotError {
     }
 }
 
-impl std::error::Error for SnapshotError {}
+impl core::error::Error for SnapshotError {}
 
 /// What a saved flow waits for, as a UI names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -508,7 +509,7 @@ impl Flow {
         // The builders above set the step (and queued a StateChanged event, dropped here: the
         // Resumed event says the same).
         self.events.clear();
-        match std::mem::replace(&mut self.step, Step::unstarted()) {
+        match core::mem::replace(&mut self.step, Step::unstarted()) {
             step @ Step::Ask(_) => Ok(step),
             _ => Err(misfit),
         }

@@ -1,6 +1,7 @@
 //! Where a flow is: the public [`FlowState`] names and the engine's internal phase/step data.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::api::{Endpoint, HttpRequest};
 use crate::json::{ToJson, Value};

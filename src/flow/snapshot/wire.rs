@@ -3,6 +3,7 @@
 //! with its type, enums must be known names, and no unknown field is accepted.
 
 use crate::json::{Map, Value, u64_text};
+use crate::prelude::*;
 
 use crate::api::{MfaMethod, UserMask};
 use crate::jwt::FactorKind;
