@@ -89,11 +89,13 @@ impl FromJson for Method {
     }
 }
 
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl Piece for Method {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str())
     }
 }
+
+crate::text::display_by_piece!(Method);
 
 /// Every endpoint of `ratio-api.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -213,11 +215,13 @@ impl FromJson for Endpoint {
     }
 }
 
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method(), self.path())
+impl Piece for Endpoint {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(&text!(self.method(), " ", self.path()))
     }
 }
+
+crate::text::display_by_piece!(Endpoint);
 
 // ---------------------------------------------------------------------------------------------
 // Error body and codes
@@ -333,11 +337,13 @@ impl core::str::FromStr for ErrorCode {
     }
 }
 
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl Piece for ErrorCode {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str())
     }
 }
+
+crate::text::display_by_piece!(ErrorCode);
 
 impl ToJson for ErrorCode {
     fn to_json(&self) -> Value {
@@ -1511,14 +1517,16 @@ pub enum TransportError {
     Network(String),
 }
 
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for TransportError {
+    fn push_to(&self, out: &mut String) {
         match self {
-            TransportError::Timeout => f.write_str("the request timed out"),
-            TransportError::Network(detail) => write!(f, "network error: {detail}"),
+            TransportError::Timeout => out.push_str("the request timed out"),
+            TransportError::Network(detail) => out.push_str(&text!("network error: ", detail)),
         }
     }
 }
+
+crate::text::display_by_piece!(TransportError);
 
 impl core::error::Error for TransportError {}
 
@@ -1618,26 +1626,31 @@ impl ApiError {
     }
 }
 
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for ApiError {
+    fn push_to(&self, out: &mut String) {
         match self {
             ApiError::Status {
                 status,
                 body: Some(body),
             } => match &body.code {
-                Some(code) => write!(f, "HTTP {status} {code}"),
-                None => write!(f, "HTTP {status}"),
+                Some(code) => out.push_str(&text!("HTTP ", status, " ", code)),
+                None => out.push_str(&text!("HTTP ", status)),
             },
             ApiError::Status { status, body: None } => {
-                write!(f, "HTTP {status} without an error body")
+                out.push_str(&text!("HTTP ", status, " without an error body"))
             }
-            ApiError::Malformed { status, detail } => {
-                write!(f, "unexpected HTTP {status} response body: {detail}")
-            }
-            ApiError::Encode { .. } => f.write_str("the request body could not be encoded"),
+            ApiError::Malformed { status, detail } => out.push_str(&text!(
+                "unexpected HTTP ",
+                status,
+                " response body: ",
+                detail
+            )),
+            ApiError::Encode { .. } => out.push_str("the request body could not be encoded"),
         }
     }
 }
+
+crate::text::display_by_piece!(ApiError);
 
 impl core::error::Error for ApiError {}
 

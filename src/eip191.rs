@@ -49,9 +49,9 @@ pub enum AddressError {
     BadChecksum,
 }
 
-impl fmt::Display for AddressError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Piece for AddressError {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(match self {
             AddressError::MissingPrefix => "address must start with 0x",
             AddressError::BadLength => "address must be 40 hex digits after 0x",
             AddressError::NotHex => "address contains a character that is not a hex digit",
@@ -59,6 +59,8 @@ impl fmt::Display for AddressError {
         })
     }
 }
+
+crate::text::display_by_piece!(AddressError);
 
 impl core::error::Error for AddressError {}
 
@@ -142,15 +144,17 @@ impl FromStr for Address {
     }
 }
 
-impl fmt::Display for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_checksum())
+impl Piece for Address {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(&self.to_checksum())
     }
 }
 
+crate::text::display_by_piece!(Address);
+
 impl fmt::Debug for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Address({})", self.to_checksum())
+        f.write_str(&text!("Address(", self.to_checksum(), ")"))
     }
 }
 
@@ -192,38 +196,41 @@ pub enum SignatureError {
     },
 }
 
-impl fmt::Display for SignatureError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for SignatureError {
+    fn push_to(&self, out: &mut String) {
         match self {
-            SignatureError::NotHex => f.write_str("signature is not hex"),
+            SignatureError::NotHex => out.push_str("signature is not hex"),
             SignatureError::BadLength { bytes } => {
-                write!(f, "signature must be 65 bytes, got {bytes}")
+                out.push_str(&text!("signature must be 65 bytes, got ", bytes))
             }
-            SignatureError::BadRecoveryId { v } => {
-                write!(f, "signature recovery byte must be 0, 1, 27 or 28, got {v}")
-            }
+            SignatureError::BadRecoveryId { v } => out.push_str(&text!(
+                "signature recovery byte must be 0, 1, 27 or 28, got ",
+                v
+            )),
             SignatureError::Unrecoverable => {
-                f.write_str("no signer can be recovered from the signature")
+                out.push_str("no signer can be recovered from the signature")
             }
             SignatureError::WrongSigner {
                 signed_by,
                 signed_hex_text: true,
-            } => write!(
-                f,
-                "wallet {signed_by} signed the hex text of the challenge instead of its UTF-8 bytes"
-            ),
+            } => out.push_str(&text!(
+                "wallet ",
+                signed_by,
+                " signed the hex text of the challenge instead of its UTF-8 bytes"
+            )),
             SignatureError::WrongSigner {
                 signed_by,
                 signed_hex_text: false,
-            } => {
-                write!(
-                    f,
-                    "signature was made by {signed_by}, not by the signing account"
-                )
-            }
+            } => out.push_str(&text!(
+                "signature was made by ",
+                signed_by,
+                ", not by the signing account"
+            )),
         }
     }
 }
+
+crate::text::display_by_piece!(SignatureError);
 
 impl core::error::Error for SignatureError {}
 
@@ -314,9 +321,9 @@ pub fn sign_personal(key: &SigningKey, message: &[u8]) -> String {
             let mut out = [0u8; 65];
             out[..64].copy_from_slice(&sig.to_bytes());
             out[64] = 27 + recovery_id.to_byte();
-            format!("0x{}", hex::encode(out))
+            text!("0x", hex::encode(out))
         }
-        Err(_) => format!("0x{}", "00".repeat(65)),
+        Err(_) => text!("0x", "00".repeat(65)),
     }
 }
 

@@ -22,7 +22,6 @@
 //! messages never contain the token or any piece of it.
 
 use crate::prelude::*;
-use core::fmt;
 
 use crate::json::{self, FromJson, Map, ShapeError, ToJson, Value};
 
@@ -92,11 +91,13 @@ impl FactorKind {
     }
 }
 
-impl fmt::Display for FactorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl Piece for FactorKind {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str())
     }
 }
+
+crate::text::display_by_piece!(FactorKind);
 
 impl ToJson for FactorKind {
     fn to_json(&self) -> Value {
@@ -224,15 +225,17 @@ pub enum JwtPart {
     Signature,
 }
 
-impl fmt::Display for JwtPart {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Piece for JwtPart {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(match self {
             JwtPart::Header => "header",
             JwtPart::Payload => "payload",
             JwtPart::Signature => "signature",
         })
     }
 }
+
+crate::text::display_by_piece!(JwtPart);
 
 /// Why a token could not be read. No variant holds any part of the token, so neither `Display`
 /// nor `Debug` can leak it.
@@ -252,32 +255,37 @@ pub enum JwtReadError {
     BadClaim { claim: &'static str },
 }
 
-impl fmt::Display for JwtReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for JwtReadError {
+    fn push_to(&self, out: &mut String) {
         match self {
-            JwtReadError::Empty => f.write_str("the session token is empty"),
-            JwtReadError::NotThreeParts { found } => write!(
-                f,
-                "the session token is not a JWT: expected 3 dot-separated parts, found {found}"
-            ),
-            JwtReadError::BadBase64 { part } => {
-                write!(f, "the session token's {part} is not valid base64url")
-            }
+            JwtReadError::Empty => out.push_str("the session token is empty"),
+            JwtReadError::NotThreeParts { found } => out.push_str(&text!(
+                "the session token is not a JWT: expected 3 dot-separated parts, found ",
+                found
+            )),
+            JwtReadError::BadBase64 { part } => out.push_str(&text!(
+                "the session token's ",
+                part,
+                " is not valid base64url"
+            )),
             JwtReadError::BadJson { part } => {
-                write!(f, "the session token's {part} is not valid JSON")
+                out.push_str(&text!("the session token's ", part, " is not valid JSON"))
             }
-            JwtReadError::NotAnObject { part } => {
-                write!(f, "the session token's {part} is not a JSON object")
-            }
-            JwtReadError::BadClaim { claim } => {
-                write!(
-                    f,
-                    "the session token's claim `{claim}` has an unexpected type"
-                )
-            }
+            JwtReadError::NotAnObject { part } => out.push_str(&text!(
+                "the session token's ",
+                part,
+                " is not a JSON object"
+            )),
+            JwtReadError::BadClaim { claim } => out.push_str(&text!(
+                "the session token's claim `",
+                claim,
+                "` has an unexpected type"
+            )),
         }
     }
 }
+
+crate::text::display_by_piece!(JwtReadError);
 
 impl core::error::Error for JwtReadError {}
 

@@ -32,11 +32,12 @@ extern crate std;
 
 /// What std's prelude gives and `no_std` does not: every module imports it.
 mod prelude {
+    pub(crate) use crate::text::{Piece, text};
     pub use alloc::borrow::ToOwned;
     pub use alloc::boxed::Box;
     pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
     pub use alloc::vec::Vec;
-    pub use alloc::{format, vec};
 }
 
 pub mod api;
@@ -46,6 +47,7 @@ pub mod flow;
 pub mod json;
 pub mod jwt;
 pub mod secret;
+mod text;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 pub mod wire;

@@ -665,7 +665,7 @@ fn snapshot_error(error: &flow::SnapshotError) -> JsError {
         | flow::SnapshotError::UnknownVersion(_)
         | flow::SnapshotError::Unreadable(_) => "unreadable",
     };
-    JsError::resume(reason, error.to_string())
+    JsError::resume(reason, text!(error))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -881,7 +881,7 @@ pub fn api_response(name: &str, response: &str, now_ms: u64) -> String {
 
 /// Non-2xx and unreadable answers.
 fn api_error(name: &str, error: &ApiError, retry_after: Option<&str>, now_ms: u64) -> JsError {
-    let what = ["api.", name, ": ", &error.to_string()].concat();
+    let what = text!("api.", name, ": ", error);
     match error {
         ApiError::Status { status, body } => {
             let code = body.as_ref().and_then(|body| body.code.as_ref());

@@ -18,7 +18,6 @@
 //! own message is kept apart in `server_message`.
 
 use crate::prelude::*;
-use core::fmt;
 
 use crate::api::{Endpoint, ErrorCode};
 use crate::eip191::Address;
@@ -134,11 +133,13 @@ impl ToJson for ErrorKind {
     }
 }
 
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl Piece for ErrorKind {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str())
     }
 }
+
+crate::text::display_by_piece!(ErrorKind);
 
 /// Why a flow failed. Serialises flat: `{"kind", …kind fields, "code", "status", "message", …}`.
 // drop the derive once src/web calls `ToJson::to_json` instead.
@@ -215,15 +216,16 @@ impl ToJson for FlowError {
     }
 }
 
-impl fmt::Display for FlowError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)?;
+impl Piece for FlowError {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(&text!(self.kind, ": ", self.message));
         if let Some(code) = &self.code {
-            write!(f, " ({code})")?;
+            out.push_str(&text!(" (", code, ")"));
         }
-        Ok(())
     }
 }
+
+crate::text::display_by_piece!(FlowError);
 
 impl core::error::Error for FlowError {}
 

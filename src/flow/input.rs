@@ -9,7 +9,6 @@
 //! Wrong codes are Ratio's call and count against `max_otp_attempts` instead.
 
 use crate::prelude::*;
-use core::fmt;
 
 use crate::secret::Secret;
 
@@ -46,22 +45,24 @@ pub enum WalletError {
     Other { code: Option<i64>, message: String },
 }
 
-impl fmt::Display for WalletError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for WalletError {
+    fn push_to(&self, out: &mut String) {
         match self {
-            WalletError::UserRejected => f.write_str("the user rejected the signature request"),
-            WalletError::Timeout => f.write_str("the wallet did not answer in time"),
+            WalletError::UserRejected => out.push_str("the user rejected the signature request"),
+            WalletError::Timeout => out.push_str("the wallet did not answer in time"),
             WalletError::Other {
                 code: Some(code),
                 message,
-            } => write!(f, "wallet error {code}: {message}"),
+            } => out.push_str(&text!("wallet error ", code, ": ", message)),
             WalletError::Other {
                 code: None,
                 message,
-            } => write!(f, "wallet error: {message}"),
+            } => out.push_str(&text!("wallet error: ", message)),
         }
     }
 }
+
+crate::text::display_by_piece!(WalletError);
 
 impl core::error::Error for WalletError {}
 
@@ -123,7 +124,7 @@ pub fn mask_email(email: &str) -> String {
     match email.split_once('@') {
         Some((local, domain)) => {
             let head: String = local.chars().take(3).collect();
-            format!("{head}…@{domain}")
+            text!(head, "…@", domain)
         }
         None => "…".to_owned(),
     }

@@ -25,7 +25,6 @@
 //! ([`Ledger::final_session`]).
 
 use crate::prelude::*;
-use core::fmt;
 
 use crate::api::Endpoint;
 use crate::eip191::Address;
@@ -116,11 +115,13 @@ impl ToJson for Purpose {
     }
 }
 
-impl fmt::Display for Purpose {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl Piece for Purpose {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str())
     }
 }
+
+crate::text::display_by_piece!(Purpose);
 
 /// The token a purpose's requests carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -266,35 +267,37 @@ pub enum LedgerError {
     Unreadable(JwtReadError),
 }
 
-impl fmt::Display for LedgerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for LedgerError {
+    fn push_to(&self, out: &mut String) {
         match self {
-            LedgerError::WrongEndpoint { endpoint, purpose } => {
-                write!(
-                    f,
-                    "{} is not a request of the {purpose} step",
-                    endpoint.as_str()
-                )
-            }
+            LedgerError::WrongEndpoint { endpoint, purpose } => out.push_str(&text!(
+                endpoint.as_str(),
+                " is not a request of the ",
+                purpose,
+                " step"
+            )),
             LedgerError::WrongWallet => {
-                f.write_str("a wallet request for another address than the flow's")
+                out.push_str("a wallet request for another address than the flow's")
             }
-            LedgerError::NoToken { purpose, source } => {
-                write!(
-                    f,
-                    "the {purpose} step needs the current {source} session token and there is none"
-                )
-            }
-            LedgerError::NotTwoFactor { token } => write!(
-                f,
-                "the session token from the {} step is not two-factor",
-                token.purpose
-            ),
-            LedgerError::WalletNotSigned => f.write_str("the wallet has not signed in this flow"),
-            LedgerError::Unreadable(e) => write!(f, "{e}"),
+            LedgerError::NoToken { purpose, source } => out.push_str(&text!(
+                "the ",
+                purpose,
+                " step needs the current ",
+                source,
+                " session token and there is none"
+            )),
+            LedgerError::NotTwoFactor { token } => out.push_str(&text!(
+                "the session token from the ",
+                token.purpose,
+                " step is not two-factor"
+            )),
+            LedgerError::WalletNotSigned => out.push_str("the wallet has not signed in this flow"),
+            LedgerError::Unreadable(e) => out.push_str(&text!(e)),
         }
     }
 }
+
+crate::text::display_by_piece!(LedgerError);
 
 impl core::error::Error for LedgerError {}
 

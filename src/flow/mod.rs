@@ -361,16 +361,13 @@ impl Flow {
                 let (reason, error) = match transport {
                     TransportError::Timeout => (
                         RetryReason::Timeout,
-                        FlowError::new(
-                            ErrorKind::Timeout,
-                            format!("{} timed out", endpoint.path()),
-                        ),
+                        FlowError::new(ErrorKind::Timeout, text!(endpoint.path(), " timed out")),
                     ),
                     TransportError::Network(detail) => (
                         RetryReason::Network,
                         FlowError::new(
                             ErrorKind::Network,
-                            format!("{} could not be reached: {detail}", endpoint.path()),
+                            text!(endpoint.path(), " could not be reached: ", detail),
                         ),
                     ),
                 };
@@ -437,7 +434,7 @@ impl Flow {
             Err(WalletError::Other { code, message }) => {
                 return self.fail(FlowError::new(
                     ErrorKind::Wallet { wallet_code: code },
-                    format!("the wallet failed to sign: {message}"),
+                    text!("the wallet failed to sign: ", message),
                 ));
             }
         };
@@ -463,8 +460,10 @@ impl Flow {
                 let message = if signed_hex_text {
                     "the wallet signed the hex text of the challenge instead of the challenge itself".to_owned()
                 } else {
-                    format!(
-                        "the signature was made by {signed_by}, not by {}",
+                    text!(
+                        "the signature was made by ",
+                        signed_by,
+                        ", not by ",
                         self.wallet
                     )
                 };
@@ -478,7 +477,7 @@ impl Flow {
             }
             Err(malformed) => FlowError::new(
                 ErrorKind::Wallet { wallet_code: None },
-                format!("the wallet returned an unusable signature: {malformed}"),
+                text!("the wallet returned an unusable signature: ", malformed),
             ),
         };
         // Not hex, or empty: no contract signs like that, so no need to ask.
@@ -550,7 +549,7 @@ impl Flow {
         match (kind, answer) {
             (_, Answer::Cancel) => self.fail(FlowError::new(
                 ErrorKind::Aborted,
-                format!("the user cancelled at the {} prompt", prompt_name(kind)),
+                text!("the user cancelled at the ", prompt_name(kind), " prompt"),
             )),
             (PromptKind::PhoneNumber, Answer::Text(text)) => match normalize_phone(text.expose()) {
                 Ok(phone) => {
@@ -640,7 +639,7 @@ impl Flow {
     fn internal(&mut self, what: &str) {
         self.fail(FlowError::new(
             ErrorKind::Config,
-            format!("internal error: {what}"),
+            text!("internal error: ", what),
         ));
     }
 
@@ -744,10 +743,12 @@ impl Flow {
         if self.invalid_answers > self.config.max_invalid_answers {
             let base = FlowError::new(
                 ErrorKind::Config,
-                format!(
-                    "too many unusable answers at the {} prompt ({})",
+                text!(
+                    "too many unusable answers at the ",
                     prompt_name(prompt),
-                    problem.as_str()
+                    " prompt (",
+                    problem.as_str(),
+                    ")"
                 ),
             );
             let error = match refusal {
@@ -839,7 +840,7 @@ impl Flow {
         let missing = |what: &str| {
             FlowError::new(
                 ErrorKind::Config,
-                format!("internal error: no {what} to send"),
+                text!("internal error: no ", what, " to send"),
             )
         };
         let request = match call {
@@ -886,7 +887,7 @@ impl Flow {
         .map_err(|e| {
             FlowError::new(
                 ErrorKind::Config,
-                format!("the request could not be built: {e}"),
+                text!("the request could not be built: ", e),
             )
         })?;
         Ok((request, token))
@@ -922,7 +923,7 @@ impl Flow {
                 self.fail(
                     FlowError::new(
                         ErrorKind::BadResponse,
-                        format!("the refreshed session token is unusable: {e}"),
+                        text!("the refreshed session token is unusable: ", e),
                     )
                     .with_endpoint(endpoint),
                 );
@@ -949,10 +950,11 @@ impl Flow {
         // bounded number of times (each round resets the back-off of the calls in it).
         let resign = answer_lost && matches!(call, Call::WalletAuthenticate { .. });
         if resign && self.wallet_restarts >= self.config.retry.max_attempts {
-            error.message = format!(
-                "{} (gave up after signing {} times)",
+            error.message = text!(
                 error.message,
-                self.wallet_restarts.saturating_add(1)
+                " (gave up after signing ",
+                self.wallet_restarts.saturating_add(1),
+                " times)"
             );
             return self.fail(error);
         }
@@ -982,10 +984,11 @@ impl Flow {
                 if let ErrorKind::RateLimited { retry_at_ms } = &mut error.kind {
                     *retry_at_ms = retry_after_ms;
                 }
-                error.message = format!(
-                    "{} (gave up after {} attempts)",
+                error.message = text!(
                     error.message,
-                    self.backoff.attempts()
+                    " (gave up after ",
+                    self.backoff.attempts(),
+                    " attempts)"
                 );
                 self.fail(error);
             }
@@ -1100,18 +1103,18 @@ impl Flow {
                 Ok(start) if start.challenge.len() > MAX_CHALLENGE_LEN => self.bad_response(
                     endpoint,
                     status,
-                    format!("the challenge is longer than {MAX_CHALLENGE_LEN} bytes"),
+                    text!("the challenge is longer than ", MAX_CHALLENGE_LEN, " bytes"),
                 ),
                 Ok(start) => self.set_step(Step::Sign {
                     challenge: start.challenge,
                 }),
-                Err(e) => self.bad_response(endpoint, status, e.to_string()),
+                Err(e) => self.bad_response(endpoint, status, text!(e)),
             },
             Call::WalletAuthenticate { .. } => match WalletAuthenticateRequest::decode(response) {
                 Ok(auth) => {
                     self.authenticated(status, FactorKind::Wallet, auth.session_jwt, auth.user_mask)
                 }
-                Err(e) => self.bad_response(endpoint, status, e.to_string()),
+                Err(e) => self.bad_response(endpoint, status, text!(e)),
             },
             Call::OtpSend { channel } => {
                 let sent = match channel {
@@ -1133,7 +1136,7 @@ impl Flow {
                         self.bad_response(endpoint, status, "the code id is empty".to_owned())
                     }
                     Ok((id, mask)) => self.otp_sent(channel, id, mask),
-                    Err(e) => self.bad_response(endpoint, status, e.to_string()),
+                    Err(e) => self.bad_response(endpoint, status, text!(e)),
                 }
             }
             // Both authenticate endpoints answer an `AuthResponse`.
@@ -1142,7 +1145,7 @@ impl Flow {
                 Ok(auth) => {
                     self.authenticated(status, channel.factor(), auth.session_jwt, auth.user_mask)
                 }
-                Err(e) => self.bad_response(endpoint, status, e.to_string()),
+                Err(e) => self.bad_response(endpoint, status, text!(e)),
             },
             // The spec defines no 200 body for addToUser: the status alone says it worked.
             Call::AddToUser => {
@@ -1167,7 +1170,7 @@ impl Flow {
         self.fail(
             FlowError::new(
                 ErrorKind::BadResponse,
-                format!("unexpected answer from {}: {detail}", endpoint.path()),
+                text!("unexpected answer from ", endpoint.path(), ": ", detail),
             )
             .with_endpoint(endpoint)
             .with_status(status),
@@ -1213,7 +1216,7 @@ impl Flow {
                 return self.bad_response(
                     endpoint,
                     status,
-                    format!("the session token is unusable: {e}"),
+                    text!("the session token is unusable: ", e),
                 );
             }
         };
@@ -1284,7 +1287,13 @@ impl Flow {
         if refused >= max {
             let error = FlowError::new(
                 ErrorKind::InvalidOtp,
-                format!("the {} code was refused {refused} times", channel.as_str()),
+                text!(
+                    "the ",
+                    channel.as_str(),
+                    " code was refused ",
+                    refused,
+                    " times"
+                ),
             )
             .with_code(body.as_ref().and_then(|b| b.code.clone()))
             .with_status(status)
@@ -1312,9 +1321,10 @@ impl Flow {
         let code = body.as_ref().and_then(|b| b.code.clone());
         if self.restarted.contains(&token.purpose) {
             let mut error = status_error(endpoint, status, body);
-            error.message = format!(
-                "the session was refused again after signing in anew ({})",
-                error.message
+            error.message = text!(
+                "the session was refused again after signing in anew (",
+                error.message,
+                ")"
             );
             return self.fail(error);
         }
@@ -1373,10 +1383,7 @@ fn ledger_error(error: LedgerError) -> FlowError {
         LedgerError::Unreadable(_) => ErrorKind::BadResponse,
         _ => ErrorKind::Config,
     };
-    FlowError::new(
-        kind,
-        format!("the token ledger refused the request: {error}"),
-    )
+    FlowError::new(kind, text!("the token ledger refused the request: ", error))
 }
 
 /// The error for a response the engine does not handle otherwise.
@@ -1394,14 +1401,20 @@ fn status_error(endpoint: Endpoint, status: u16, body: Option<ErrorBody>) -> Flo
         (ErrorKind::Conflict, Some(ErrorCode::AlreadyExistsWalletAddress)) => {
             "this wallet is already verified by another Ratio user".to_owned()
         }
-        (ErrorKind::Conflict, _) => format!("Ratio reported a conflict on {path}"),
-        (ErrorKind::RateLimited { .. }, _) => format!("Ratio kept rate limiting {path}"),
-        (ErrorKind::MfaRequired, _) => format!("Ratio requires a two-factor session for {path}"),
+        (ErrorKind::Conflict, _) => text!("Ratio reported a conflict on ", path),
+        (ErrorKind::RateLimited { .. }, _) => text!("Ratio kept rate limiting ", path),
+        (ErrorKind::MfaRequired, _) => text!("Ratio requires a two-factor session for ", path),
         (ErrorKind::InvalidOtp, _) => "the code was refused".to_owned(),
         (ErrorKind::SignatureMismatch { .. }, _) => "Ratio refused the wallet signature".to_owned(),
-        (ErrorKind::Config, _) => format!("Ratio refused the request to {path} (HTTP {status})"),
-        (ErrorKind::Server, _) => format!("Ratio answered {path} with HTTP {status}"),
-        _ => format!("unexpected HTTP {status} from {path}"),
+        (ErrorKind::Config, _) => text!(
+            "Ratio refused the request to ",
+            path,
+            " (HTTP ",
+            status,
+            ")"
+        ),
+        (ErrorKind::Server, _) => text!("Ratio answered ", path, " with HTTP ", status),
+        _ => text!("unexpected HTTP ", status, " from ", path),
     };
     FlowError::new(kind, message)
         .with_code(code)
@@ -1450,7 +1463,7 @@ fn normalize_signature(signature: &str) -> String {
         .strip_prefix("0x")
         .or_else(|| trimmed.strip_prefix("0X"))
         .unwrap_or(trimmed);
-    format!("0x{digits}")
+    text!("0x", digits)
 }
 
 fn prompt_name(kind: PromptKind) -> &'static str {

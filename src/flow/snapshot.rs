@@ -58,23 +58,27 @@ pub enum SnapshotError {
     Unreadable(&'static str),
 }
 
-impl fmt::Display for SnapshotError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for SnapshotError {
+    fn push_to(&self, out: &mut String) {
         match self {
             SnapshotError::NotSavable(state) => {
-                write!(f, "a flow in state {state} cannot be saved")
+                out.push_str(&text!("a flow in state ", state, " cannot be saved"))
             }
-            SnapshotError::UnknownVersion(version) => {
-                write!(
-                    f,
-                    "the saved sign-in has format version {version}, this SDK reads {SNAPSHOT_VERSION}"
-                )
+            SnapshotError::UnknownVersion(version) => out.push_str(&text!(
+                "the saved sign-in has format version ",
+                version,
+                ", this SDK reads ",
+                SNAPSHOT_VERSION
+            )),
+            SnapshotError::Expired { .. } => out.push_str("the saved sign-in has expired"),
+            SnapshotError::Unreadable(why) => {
+                out.push_str(&text!("the saved sign-in is unreadable: ", why))
             }
-            SnapshotError::Expired { .. } => f.write_str("the saved sign-in has expired"),
-            SnapshotError::Unreadable(why) => write!(f, "the saved sign-in is unreadable: {why}"),
         }
     }
 }
+
+crate::text::display_by_piece!(SnapshotError);
 
 impl core::error::Error for SnapshotError {}
 

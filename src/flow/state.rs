@@ -1,7 +1,6 @@
 //! Where a flow is: the public [`FlowState`] names and the engine's internal phase/step data.
 
 use crate::prelude::*;
-use core::fmt;
 
 use crate::api::{Endpoint, HttpRequest};
 use crate::json::{ToJson, Value};
@@ -83,11 +82,13 @@ impl ToJson for FlowState {
     }
 }
 
-impl fmt::Display for FlowState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl Piece for FlowState {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str())
     }
 }
+
+crate::text::display_by_piece!(FlowState);
 
 /// Which of the four flows of `ratio-api.md` the sign-in took.
 // drop the derive once src/web calls `ToJson::to_json` instead.
@@ -121,11 +122,13 @@ impl ToJson for FlowPath {
     }
 }
 
-impl fmt::Display for FlowPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl Piece for FlowPath {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str())
     }
 }
+
+crate::text::display_by_piece!(FlowPath);
 
 /// An OTP delivery channel.
 // drop the derive once src/web calls `ToJson::to_json` instead.
@@ -171,11 +174,13 @@ impl ToJson for Channel {
     }
 }
 
-impl fmt::Display for Channel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl Piece for Channel {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str())
     }
 }
+
+crate::text::display_by_piece!(Channel);
 
 // ---------------------------------------------------------------------------------------------
 // Internal: a flow is a sequence of phases (one per factor step); within a phase, the step says
