@@ -10,7 +10,10 @@ use crate::prelude::*;
 use core::fmt;
 use core::str::FromStr;
 
-use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
+// Signing, and addresses of k256 keys, are for native tooling and tests (the sandbox, the load
+// driver): the wasm only recovers, with `crate::secp256k1`.
+#[cfg(not(target_arch = "wasm32"))]
+use k256::ecdsa::{SigningKey, VerifyingKey};
 use sha3::{Digest, Keccak256};
 
 use crate::json::{self, FromJson, ShapeError, ToJson, Value};
@@ -95,10 +98,16 @@ impl Address {
     }
 
     /// The address that owns `key`: the last 20 bytes of keccak256 of the uncompressed point.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn from_verifying_key(key: &VerifyingKey) -> Self {
         let point = key.to_encoded_point(false);
         // An uncompressed SEC1 point is 0x04 ‖ x ‖ y; the address hashes x ‖ y.
-        let hash = keccak256(&point.as_bytes()[1..]);
+        Self::from_public_key(&point.as_bytes()[1..])
+    }
+
+    /// The address of the public key whose uncompressed point is `x ‖ y` (64 bytes).
+    fn from_public_key(x_y: &[u8]) -> Self {
+        let hash = keccak256(x_y);
         let mut bytes = [0u8; 20];
         bytes.copy_from_slice(&hash[12..]);
         Address(bytes)
@@ -256,26 +265,24 @@ pub fn decode_signature(signature: &str) -> Result<[u8; 65], SignatureError> {
 
 /// Recovers the account that `personal_sign`ed `message` to produce `signature`.
 ///
-/// Accepts `v` in {0, 1, 27, 28} and high-s signatures (normalised to low-s with the recovery
-/// bit flipped, since k256 only recovers from low-s).
+/// Accepts `v` in {0, 1, 27, 28} and high-s signatures (wallets give low-s; a high s recovers
+/// the same account as its low-s twin).
 pub fn recover_personal(message: &[u8], signature: &str) -> Result<Address, SignatureError> {
     let bytes = decode_signature(signature)?;
     let v = bytes[64];
-    let mut recovery_bit = match v {
-        0 | 27 => 0u8,
-        1 | 28 => 1u8,
+    let y_odd = match v {
+        0 | 27 => false,
+        1 | 28 => true,
         _ => return Err(SignatureError::BadRecoveryId { v }),
     };
-    let mut sig = Signature::from_slice(&bytes[..64]).map_err(|_| SignatureError::Unrecoverable)?;
-    if let Some(low_s) = sig.normalize_s() {
-        sig = low_s;
-        recovery_bit ^= 1;
-    }
-    let recovery_id = RecoveryId::from_byte(recovery_bit).ok_or(SignatureError::Unrecoverable)?;
+    let mut r = [0u8; 32];
+    let mut s = [0u8; 32];
+    r.copy_from_slice(&bytes[..32]);
+    s.copy_from_slice(&bytes[32..64]);
     let hash = personal_message_hash(message);
-    let key = VerifyingKey::recover_from_prehash(&hash, &sig, recovery_id)
-        .map_err(|_| SignatureError::Unrecoverable)?;
-    Ok(Address::from_verifying_key(&key))
+    let key =
+        crate::secp256k1::recover(&hash, &r, &s, y_odd).ok_or(SignatureError::Unrecoverable)?;
+    Ok(Address::from_public_key(&key))
 }
 
 /// Checks that `expected` `personal_sign`ed the UTF-8 bytes of `challenge`.
@@ -311,6 +318,7 @@ pub fn challenge_hex(challenge: &str) -> String {
 /// Signs `message` as `personal_sign` would: `0x` ‖ r ‖ s ‖ v, low-s, v = 27/28.
 ///
 /// For tests, the demo's sandbox wallet and native tooling; a dapp signs with its wallet.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn sign_personal(key: &SigningKey, message: &[u8]) -> String {
     let hash = personal_message_hash(message);
     // `sign_prehash_recoverable` only fails for a digest shorter than the field size; ours is

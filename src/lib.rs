@@ -7,6 +7,7 @@
 //!
 //! The crate is split the way the work is split:
 //! - [`eip191`]: `personal_sign` hashing, signer recovery, EIP-55 addresses.
+//! - [`secp256k1`]: public-key recovery from a signature (the wasm's only curve code).
 //! - [`json`]: a small JSON tree, parser and writer (no serde in the shipped code).
 //! - [`jwt`]: read-only session JWT decoding (factors, expiry); no verification.
 //! - [`backoff`]: exponential back-off with full jitter, `Retry-After` honoured; sans-IO.
@@ -46,6 +47,7 @@ pub mod eip191;
 pub mod flow;
 pub mod json;
 pub mod jwt;
+pub mod secp256k1;
 pub mod secret;
 mod text;
 #[cfg(target_arch = "wasm32")]

@@ -3,7 +3,8 @@
 //! Invariants: no panic on any text; addresses round-trip through EIP-55 and lower hex; a decoded
 //! signature is 65 bytes of the given hex; whatever recovers passes `check_signer` for that
 //! address and fails it for another; a signature made here (low-s or flipped to high-s, v as
-//! 0/1 or 27/28) recovers to its key's address.
+//! 0/1 or 27/28) recovers to its key's address; `secp256k1::recover` agrees with k256 on any
+//! bytes.
 #![no_main]
 
 use k256::ecdsa::SigningKey;
@@ -92,6 +93,7 @@ fuzz_target!(|data: &[u8]| match parse_input(data) {
     }
     Some(Input::Recover { message, sig }) => {
         check_recovery(&message, &format!("0x{}", hex(&sig)));
+        check_against_k256(&sig);
     }
     Some(Input::RecoverText { message, sig }) => check_recovery(&message, &sig),
     Some(Input::Roundtrip {
@@ -147,6 +149,28 @@ fn check_recovery(message: &str, signature: &str) {
             assert_eq!(check_signer(message, signature, &anyone), Err(e));
         }
     }
+}
+
+/// The crate's own secp256k1 recovery gives k256's answer for any 64 bytes and recovery bit,
+/// taking the message's bytes as the hash.
+fn check_against_k256(sig: &[u8; 65]) {
+    let hash: [u8; 32] = std::array::from_fn(|i| sig[i].wrapping_mul(31) ^ sig[64]);
+    let y_odd = sig[64] & 1 == 1;
+    let (Ok(r), Ok(s)) = (sig[..32].try_into(), sig[32..64].try_into()) else {
+        unreachable!("65 bytes split into two halves of 32");
+    };
+    let ours = ratio_auth::secp256k1::recover(&hash, &r, &s, y_odd);
+    let theirs = k256::ecdsa::Signature::from_slice(&sig[..64]).ok().and_then(|mut sig| {
+        let mut bit = y_odd as u8;
+        if let Some(low) = sig.normalize_s() {
+            sig = low;
+            bit ^= 1;
+        }
+        let id = k256::ecdsa::RecoveryId::from_byte(bit)?;
+        let key = k256::ecdsa::VerifyingKey::recover_from_prehash(&hash, &sig, id).ok()?;
+        <[u8; 64]>::try_from(&key.to_encoded_point(false).as_bytes()[1..]).ok()
+    });
+    assert_eq!(ours, theirs, "secp256k1::recover and k256 disagree");
 }
 
 /// s -> n - s, and the recovery bit flipped: the same signature in its high-s form.
