@@ -299,7 +299,8 @@ pub fn check_signer(
         return Ok(());
     }
     let hex_text = challenge_hex(challenge);
-    let quirk = [hex_text.as_str(), &hex_text[2..]]
+    let bare_hex = hex_text.get(2..).unwrap_or_default();
+    let quirk = [hex_text.as_str(), bare_hex]
         .iter()
         .any(|text| recover_personal(text.as_bytes(), signature).is_ok_and(|a| a == *expected));
     Err(SignatureError::WrongSigner {

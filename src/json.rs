@@ -138,17 +138,21 @@ impl Number {
     /// Any number rounded down to an integer (`1.9` → 1, `-0.5` → -1, `1.5e3` → 1500), or
     /// `None` beyond `i64`. Done on the digits, without floats.
     pub fn floor_i64(&self) -> Option<i64> {
-        let (negative, rest) = match self.0.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, self.0.as_str()),
+        // On bytes: the literal is ASCII, and str slicing would link its panic code.
+        let (negative, rest) = match self.0.as_bytes() {
+            [b'-', rest @ ..] => (true, rest),
+            all => (false, all),
         };
-        let (mantissa, exponent) = match rest.find(['e', 'E']) {
-            Some(at) => (&rest[..at], rest[at + 1..].parse::<i32>().ok()?),
+        let (mantissa, exponent) = match rest.iter().position(|&b| b == b'e' || b == b'E') {
+            Some(at) => (&rest[..at], exponent_value(&rest[at + 1..])?),
             None => (rest, 0),
         };
-        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let (int_part, frac_part) = match mantissa.iter().position(|&b| b == b'.') {
+            Some(at) => (&mantissa[..at], &mantissa[at + 1..]),
+            None => (mantissa, &[][..]),
+        };
         // The decimal point moves by the exponent; digits left of it are the integer.
-        let digits: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).collect();
+        let digits: Vec<u8> = int_part.iter().chain(frac_part).copied().collect();
         let point = i64::try_from(int_part.len()).ok()? + i64::from(exponent);
         let mut whole: i128 = 0;
         let mut fraction = false;
@@ -466,6 +470,32 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
     Ok(value)
 }
 
+/// An exponent's digits with an optional sign, as `str::parse::<i32>` reads them.
+fn exponent_value(text: &[u8]) -> Option<i32> {
+    let (negative, digits) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: i32 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        let d = i32::from(d - b'0');
+        value = value.checked_mul(10)?;
+        value = if negative {
+            value.checked_sub(d)?
+        } else {
+            value.checked_add(d)?
+        };
+    }
+    Some(value)
+}
+
 /// Parses UTF-8 bytes (a decoded JWT part, say) as JSON.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Value, ParseError> {
     match core::str::from_utf8(bytes) {
@@ -621,8 +651,12 @@ impl Parser<'_> {
                 return Err(self.error(ParseErrorKind::Syntax));
             }
         }
-        // Only ASCII digits, signs, '.', 'e' were consumed.
-        let literal = String::from_utf8_lossy(&self.s[start..self.at]).into_owned();
+        // Only ASCII digits, signs, '.', 'e' were consumed: each byte is its char (and no
+        // `from_utf8_lossy`, whose decoder would be linked for this alone).
+        let literal = self.s[start..self.at]
+            .iter()
+            .map(|&b| char::from(b))
+            .collect();
         Ok(Value::Number(Number(literal)))
     }
 
@@ -902,6 +936,15 @@ mod tests {
         assert_eq!(n("1e-400").floor_i64(), Some(0));
         assert_eq!(n("9223372036854775807").floor_i64(), Some(i64::MAX));
         assert_eq!(n("9223372036854775808").floor_i64(), None);
+        assert_eq!(n("1e+2").floor_i64(), Some(100));
+        assert_eq!(n("25e-1").floor_i64(), Some(2));
+        assert_eq!(n("1e2147483648").floor_i64(), None);
+        for text in [
+            "0", "+5", "-0", "", "+", "-", "12", "2147483647", "2147483648", "-2147483648",
+            "-2147483649", "1a", "+-1", "007",
+        ] {
+            assert_eq!(exponent_value(text.as_bytes()), text.parse::<i32>().ok(), "{text}");
+        }
         for k in [0u64, 7, 10, 99, 1_000_000, u64::MAX] {
             assert_eq!(Number::from(k).as_u64(), Some(k));
             assert_eq!(u64_text(k), k.to_string());

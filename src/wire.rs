@@ -214,30 +214,36 @@ pub fn mask_jwts(text: &str) -> String {
 /// Splits `text` into runs of token characters (base64url and `.`) and masks the runs that look
 /// like a JWT (`eyJ…` with two dots), or, when `digits` is set, like a one-time code.
 fn mask_tokens(text: &str, digits: bool) -> String {
-    let is_token_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.';
+    // Tokens are ASCII, so the search runs on bytes and every cut is a char boundary (`get`
+    // keeps str's slicing panic, and its message code, out of the wasm).
+    let is_token_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
+    let piece = |range: core::ops::Range<usize>| text.get(range).unwrap_or_default();
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find(is_token_char) {
-        out.push_str(&rest[..start]);
-        let token_and_rest = &rest[start..];
-        let end = token_and_rest
-            .find(|c: char| !is_token_char(c))
-            .unwrap_or(token_and_rest.len());
-        let token = &token_and_rest[..end];
+    let mut at = 0;
+    while let Some(start) = bytes[at..].iter().position(|&b| is_token_byte(b)) {
+        let start = at + start;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| !is_token_byte(b))
+            .map_or(bytes.len(), |len| start + len);
+        out.push_str(piece(at..start));
+        let token = piece(start..end);
         let trimmed = token.trim_end_matches('.');
-        let looks_like_jwt = trimmed.starts_with("eyJ") && trimmed.matches('.').count() >= 2;
+        let dots = trimmed.bytes().filter(|&b| b == b'.').count();
+        let looks_like_jwt = trimmed.starts_with("eyJ") && dots >= 2;
         let looks_like_code = digits
             && (6..=8).contains(&trimmed.len())
             && trimmed.bytes().all(|b| b.is_ascii_digit());
         if looks_like_jwt || looks_like_code {
             out.push_str("***");
-            out.push_str(&token[trimmed.len()..]);
+            out.push_str(piece(start + trimmed.len()..end));
         } else {
             out.push_str(token);
         }
-        rest = &token_and_rest[end..];
+        at = end;
     }
-    out.push_str(rest);
+    out.push_str(piece(at..text.len()));
     out
 }
 
@@ -544,8 +550,21 @@ impl Session {
         let mut out = flow_error_to_js(error);
         if let (flow::ErrorKind::Network, Some(detail)) = (&error.kind, &self.network_detail) {
             let quoted = [": ", detail.as_str()].concat();
-            if let Some(at) = error.message.find(&quoted) {
-                let short = [&error.message[..at], &error.message[at + quoted.len()..]].concat();
+            // A byte-window search: `str::find` with a string pattern links core's two-way
+            // searcher (1.9 KB of the wasm) for this one call.
+            let at = error
+                .message
+                .as_bytes()
+                .windows(quoted.len())
+                .position(|window| window == quoted.as_bytes());
+            let parts = at.and_then(|at| {
+                Some((
+                    error.message.get(..at)?,
+                    error.message.get(at + quoted.len()..)?,
+                ))
+            });
+            if let Some((before, after)) = parts {
+                let short = [before, after].concat();
                 let clean = sanitize_external_text(detail);
                 if !clean.trim().is_empty() {
                     out.short_message = Some(mask_jwts(&short));
@@ -945,5 +964,24 @@ impl BodyJson for api::AuthResponse {
             ),
             ("user", self.user.as_ref().map(|u| drop_nulls(u.to_json()))),
         ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_masked_between_any_characters() {
+        let jwt = "eyJhbGciOi.eyJzdWIi.c2ln";
+        assert_eq!(mask_jwts(&[jwt, "."].concat()), "***.");
+        assert_eq!(mask_jwts(&["é", jwt, "…ü"].concat()), "é***…ü");
+        assert_eq!(mask_jwts("code 123456 kept"), "code 123456 kept");
+        assert_eq!(
+            sanitize_external_text("¡code 1234567! ünd 12345 eyJa.b"),
+            "¡code ***! ünd 12345 eyJa.b"
+        );
+        assert_eq!(mask_jwts(""), "");
+        assert_eq!(mask_jwts("…"), "…");
     }
 }

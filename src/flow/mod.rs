@@ -1452,8 +1452,8 @@ pub fn is_erc6492(signature: &str) -> bool {
         return false;
     }
     // Checked above: every byte is an ASCII hex digit, so the split is on a char boundary.
-    let tail = &digits[digits.len() - suffix_digits..];
-    tail.eq_ignore_ascii_case(&hex::encode(ERC6492_MAGIC_SUFFIX))
+    let tail = &digits.as_bytes()[digits.len() - suffix_digits..];
+    tail.eq_ignore_ascii_case(hex::encode(ERC6492_MAGIC_SUFFIX).as_bytes())
 }
 
 /// `0x` + the hex digits, whatever prefix the wallet used.
